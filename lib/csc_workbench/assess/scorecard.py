@@ -1,0 +1,211 @@
+"""The scorecard: one row per indicator with value, RAG, direction of travel and windows.
+
+``scorecard_from_atoms`` is pure (atoms in, table out); ``scorecard`` reads the store first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from csc_workbench.assess.dot import movement, performance_change, rotherham_label
+from csc_workbench.assess.rag import Rag
+from csc_workbench.assess.windows import OK, window_values
+from csc_workbench.config import Params
+from csc_workbench.config.catalogue import Catalogue, Indicator, RangeBands, Unit
+from csc_workbench.periods import first_month_of_financial_year, month_text, parse_month
+from csc_workbench.store.atoms import Store
+
+COLUMNS = [
+    "indicator", "title", "area", "polarity", "period", "value", "numerator", "denominator", "target",
+    "rag", "small_denominator", "previous_value", "dot_previous", "year_ago_value", "dot_year_ago",
+    "r3m_value", "r3m_rag", "ytd_value",
+]  # fmt: skip
+EXTRA_COLUMNS = [
+    "org_unit", "cohort", "month", "unit", "decimals", "rated_window", "rated_value", "note",
+    "move_previous", "dot_previous_label", "move_year_ago", "dot_year_ago_label",
+]  # fmt: skip
+
+_OPTIONAL_TEXT = (
+    "rag", "dot_previous", "dot_year_ago", "r3m_rag", "note", "move_previous", "dot_previous_label",
+    "move_year_ago", "dot_year_ago_label",
+)  # fmt: skip
+
+#: Units whose denominator counts children or cases, so the small-denominator rule applies.
+_SMALL_DENOMINATOR_UNITS = (Unit.PERCENT, Unit.AVERAGE, Unit.RATIO)
+
+
+def gaps_from_params(params: Params) -> dict[tuple[str, int], str]:
+    """(indicator or "*", month) -> reason, from the authority's data_gaps."""
+    gaps: dict[tuple[str, int], str] = {}
+    for gap in params.authority.data_gaps:
+        targets = ["*"] if gap.indicators == "all" else gap.indicators
+        for ident in targets:
+            gaps[(ident, parse_month(gap.month))] = gap.reason
+    return gaps
+
+
+def atoms_needed(month: int) -> tuple[int, int]:
+    """First and last month of atoms a scorecard for ``month`` reads (R12M a year ago)."""
+    return min(month - 23, first_month_of_financial_year(month)), month
+
+
+def _requests(indicators: list[Indicator], org_units: list[str], cohort: str, month: int) -> pd.DataFrame:
+    rows = []
+    for ind in indicators:
+        ind_cohort = ind.cohort or cohort
+        slots = {
+            "now": (ind.headline_window, month),
+            "previous": (ind.headline_window, month - 1),
+            "year_ago": (ind.headline_window, month - 12),
+            "rated": (ind.rated_window, month),
+            "r3m": ("r3m", month),
+            "ytd": ("fytd", month),
+        }
+        for org in org_units:
+            for slot, (window, period) in slots.items():
+                rows.append((ind.id, org, ind_cohort, period, window, slot))
+    return pd.DataFrame(rows, columns=["indicator", "org_unit", "cohort", "period", "window", "slot"])
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
+
+
+def _travel(
+    value: float | None,
+    before: float | None,
+    ind: Indicator,
+    target: float | None,
+    green_range: tuple[float, float] | None,
+    within: bool | None,
+    tolerance: float,
+) -> tuple[str | None, str | None, str | None]:
+    """(performance arrow, numeric arrow, Rotherham label) of a value against an earlier one."""
+    perf = performance_change(value, before, ind.polarity, target, green_range, tolerance)
+    move = movement(value, before, tolerance)
+    label = rotherham_label(value, before, ind.polarity, within, target, green_range, tolerance)
+    return (perf.value if perf else None), (move.value if move else None), label
+
+
+def scorecard_from_atoms(
+    atoms: pd.DataFrame,
+    catalogue: Catalogue,
+    month: int,
+    org_units: Iterable[str],
+    cohort: str = "all",
+    gaps: Mapping[tuple[str, int], str] | None = None,
+) -> pd.DataFrame:
+    """Scorecard rows for every scorecard indicator and org unit, in catalogue order."""
+    indicators = [i for i in catalogue.indicators if i.scorecard]
+    org_units = list(org_units)
+    requests = _requests(indicators, org_units, cohort, month)
+    values = window_values(atoms, requests, catalogue, gaps)
+    wide = {
+        slot: {(r["indicator"], r["org_unit"]): r for r in frame.to_dict("records")}
+        for slot, frame in values.groupby("slot")
+    }
+    settings = catalogue.settings
+    caution_low, caution_high = settings.caution_denominator
+
+    def rate(ind: Indicator, org: str, slot: str) -> tuple[float | None, float | None, str | None, bool, str | None]:
+        """(value, denominator, rag, caution flag, note) of a slot for one indicator/org unit."""
+        row = wide[slot][(ind.id, org)]
+        value, den = _nan_to_none(row["value"]), _nan_to_none(row["denominator"])
+        note = row["note"] if row["status"] != OK else None
+        rag = ind.rate(value, month)
+        small = caution = False
+        if den is not None and ind.unit in _SMALL_DENOMINATOR_UNITS:
+            small = den < settings.min_denominator
+            caution = caution_low <= den <= caution_high
+        if small and rag is not None:
+            rag, note = None, f"not rated: denominator {den:g} is under {settings.min_denominator:g}"
+        return value, den, (rag.value if rag else None), caution, note
+
+    records = []
+    for ind in indicators:
+        target = ind.target_for(month)
+        entry = ind.targets_for(month)
+        green_range = entry.rag.green if entry and isinstance(entry.rag, RangeBands) else None
+        for org in org_units:
+            now = wide["now"][(ind.id, org)]
+            value = _nan_to_none(now["value"])
+            rated_value, _, rag, caution, rated_note = rate(ind, org, "rated")
+            r3m_value, _, r3m_rag, _, _ = rate(ind, org, "r3m")
+            previous = _nan_to_none(wide["previous"][(ind.id, org)]["value"])
+            year_ago = _nan_to_none(wide["year_ago"][(ind.id, org)]["value"])
+            within = None if rag is None else Rag(rag) in settings.within_target
+            compare = (ind, target, green_range, within, settings.dot_tolerance)
+            dot_prev, move_prev, label_prev = _travel(value, previous, *compare)
+            dot_year, move_year, label_year = _travel(value, year_ago, *compare)
+            note = now["note"] if now["status"] != OK else rated_note
+            records.append(
+                {
+                    "indicator": ind.id, "title": ind.title, "area": ind.area, "polarity": ind.polarity.value,
+                    "period": ind.period.value, "value": value,
+                    "numerator": _nan_to_none(now["numerator"]), "denominator": _nan_to_none(now["denominator"]),
+                    "target": target, "rag": rag, "small_denominator": caution,
+                    "previous_value": previous, "dot_previous": dot_prev,
+                    "year_ago_value": year_ago, "dot_year_ago": dot_year,
+                    "r3m_value": r3m_value, "r3m_rag": r3m_rag,
+                    "ytd_value": _nan_to_none(wide["ytd"][(ind.id, org)]["value"]),
+                    "org_unit": org, "cohort": ind.cohort or cohort, "month": month_text(month),
+                    "unit": ind.unit.value, "decimals": ind.display_decimals, "rated_window": ind.rated_window,
+                    "rated_value": rated_value, "note": note,
+                    "move_previous": move_prev, "dot_previous_label": label_prev,
+                    "move_year_ago": move_year, "dot_year_ago_label": label_year,
+                }
+            )  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS + EXTRA_COLUMNS)
+    for column in _OPTIONAL_TEXT:  # keep None (not NaN) where there is no rating or arrow
+        frame[column] = pd.Series([r[column] for r in records], index=frame.index, dtype=object)
+    return frame.astype(
+        {
+            c: float
+            for c in (
+                "value",
+                "numerator",
+                "denominator",
+                "target",
+                "previous_value",
+                "year_ago_value",
+                "r3m_value",
+                "ytd_value",
+                "rated_value",
+            )
+        }
+    )
+
+
+def scorecard(
+    store: Store,
+    params: Params,
+    month: str | int,
+    org_units: str | Iterable[str] | None = None,
+    cohort: str = "all",
+) -> pd.DataFrame:
+    """Scorecard for one month read from the store (default org unit: the authority)."""
+    month = parse_month(month) if isinstance(month, str) else month
+    if org_units is None:
+        org_units = [params.authority.org_units.name]
+    elif isinstance(org_units, str):
+        org_units = [org_units]
+    org_units = list(org_units)
+    for org in org_units:
+        if org not in params.authority.org_unit_names:
+            raise KeyError(f"unknown org unit {org!r}; known: {', '.join(params.authority.org_unit_names)}")
+    if cohort not in params.catalogue.cohorts:
+        raise KeyError(f"unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
+    ids = [i.id for i in params.catalogue.indicators if i.scorecard]
+    cohorts = {cohort} | {i.cohort for i in params.catalogue.indicators if i.cohort}
+    first, last = atoms_needed(month)
+    atoms = store.latest(ids, org_units, cohorts, first, last)
+    return scorecard_from_atoms(atoms, params.catalogue, month, org_units, cohort, gaps_from_params(params))
+
+
+def rag_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Green, amber and red counts of the latest ratings, as Kent prints under its scorecard."""
+    counts = frame["rag"].value_counts()
+    return {rag.value: int(counts.get(rag.value, 0)) for rag in (Rag.GREEN, Rag.AMBER, Rag.RED)}

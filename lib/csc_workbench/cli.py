@@ -1,0 +1,116 @@
+"""``cscw``: the workbench's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from csc_workbench.assess.scorecard import rag_counts, scorecard
+from csc_workbench.config import load_params
+from csc_workbench.config.errors import WorkbenchError
+from csc_workbench.ingest.aggregates import ingest_aggregates
+from csc_workbench.present.tables import format_scorecard
+from csc_workbench.store.atoms import Store
+
+DEFAULT_PARAMS = os.environ.get("CSCW_PARAMS", "params")
+DEFAULT_STORE = os.environ.get("CSCW_STORE", "data/store.duckdb")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", default=DEFAULT_PARAMS, help="params folder (authority.yml, catalogue.yml)")
+    parser.add_argument("--catalogue", default=None, help="catalogue file (default: PARAMS/catalogue.yml)")
+    parser.add_argument("--store", default=DEFAULT_STORE, help="DuckDB store file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cscw", description="Children's social care performance workbench")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load data into the store as a new vintage")
+    sources = ingest.add_subparsers(dest="source", required=True)
+    aggregates = sources.add_parser("aggregates", help="aggregate CSV (warehouse extract or manual return)")
+    aggregates.add_argument("files", nargs="+", type=Path)
+    _common(aggregates)
+
+    card = commands.add_parser("scorecard", help="RAG scorecard for one month")
+    card.add_argument("--month", required=True, help="YYYY-MM")
+    card.add_argument("--org-unit", action="append", help="org unit (repeatable; default the authority)")
+    card.add_argument("--cohort", default="all")
+    card.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _common(card)
+
+    revisions = commands.add_parser("revisions", help="figures that changed between vintages")
+    revisions.add_argument("--since-vintage", type=int, default=None)
+    revisions.add_argument("--format", choices=("table", "csv"), default="table")
+    _common(revisions)
+
+    vintages = commands.add_parser("vintages", help="list what has been loaded")
+    _common(vintages)
+
+    check = commands.add_parser("check", help="validate the params folder and catalogue")
+    _common(check)
+    return parser
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        print(json.dumps(json.loads(frame.to_json(orient="records")), indent=2))
+    else:
+        with pd.option_context(
+            "display.max_rows", None, "display.max_columns", None, "display.width", 250, "display.max_colwidth", 60
+        ):
+            print(frame.to_string(index=False))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "vintages":
+        _print_frame(Store(args.store).vintages(), "table")
+        return 0
+    if args.command == "revisions":
+        _print_frame(Store(args.store).revisions(args.since_vintage), args.format)
+        return 0
+    params = load_params(args.params, args.catalogue)
+    if args.command == "check":
+        catalogue, authority = params.catalogue, params.authority
+        print(f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas")
+        print(f"{authority.name}: {len(authority.org_unit_names)} org units")
+        return 0
+    if args.command == "ingest":
+        store = Store(args.store)
+        for path in args.files:
+            vintage, rows = ingest_aggregates(path, params, store)
+            print(f"{path}: {rows} atoms stored as vintage {vintage} in {store.path}")
+        return 0
+    if args.command == "scorecard":
+        frame = scorecard(Store(args.store), params, args.month, args.org_unit, args.cohort)
+        if args.format == "table":
+            for org, part in frame.groupby("org_unit", sort=False):
+                counts = rag_counts(part)
+                print(f"Scorecard - {org} - {args.month} - cohort {args.cohort}")
+                _print_frame(format_scorecard(part).drop(columns="org_unit"), "table")
+                print(f"GREEN {counts['green']}  AMBER {counts['amber']}  RED {counts['red']}\n")
+        else:
+            _print_frame(frame, args.format)
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (WorkbenchError, FileNotFoundError, KeyError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"cscw: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

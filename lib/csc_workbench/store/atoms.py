@@ -1,0 +1,159 @@
+"""The store: one DuckDB file of vintaged monthly atoms.
+
+An atom is one figure for an indicator, month, org unit, cohort and window: numerator,
+denominator and value, or the reason it is unavailable. Every load is a new *vintage*; nothing
+is overwritten. Reads take the latest vintage of each key; ``revisions`` lists what changed.
+A load is one transaction: it is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from csc_workbench.periods import month_text
+
+KEY = ["indicator", "period", "org_unit", "cohort", "window"]
+ATOM_COLUMNS = [*KEY, "numerator", "denominator", "value", "unavailable_reason"]
+
+_SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS vintage_seq START 1;
+CREATE TABLE IF NOT EXISTS vintages (
+    vintage     INTEGER PRIMARY KEY,
+    loaded_at   TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    source      VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    rows        INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS atoms (
+    indicator          VARCHAR NOT NULL,
+    period             INTEGER NOT NULL,  -- month index: year * 12 + month - 1
+    org_unit           VARCHAR NOT NULL,
+    cohort             VARCHAR NOT NULL,
+    "window"           VARCHAR NOT NULL,
+    numerator          DOUBLE,
+    denominator        DOUBLE,
+    value              DOUBLE,
+    unavailable_reason VARCHAR,
+    vintage            INTEGER NOT NULL REFERENCES vintages (vintage),
+    PRIMARY KEY (indicator, period, org_unit, cohort, "window", vintage)
+);
+CREATE OR REPLACE VIEW atoms_latest AS
+    SELECT * EXCLUDE (rank) FROM (
+        SELECT a.*, v.source, row_number() OVER (
+            PARTITION BY indicator, period, org_unit, cohort, "window" ORDER BY a.vintage DESC
+        ) AS rank
+        FROM atoms a JOIN vintages v USING (vintage)
+    ) WHERE rank = 1;
+"""
+
+
+class Store:
+    """A DuckDB file of atoms. Cheap to create: connections are opened per operation."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self, read_only: bool = False):
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"{self.path}: no store here yet; load some data first (cscw ingest ...)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            if not read_only:
+                con.execute(_SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    def add_vintage(self, atoms: pd.DataFrame, source: str, kind: str) -> int:
+        """Store validated atoms as a new vintage, all or nothing; returns the vintage number."""
+        frame = atoms.reindex(columns=ATOM_COLUMNS)
+        if frame.duplicated(KEY).any():
+            raise ValueError("atoms to store have duplicate keys")
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                vintage = con.execute("SELECT nextval('vintage_seq')").fetchone()[0]
+                con.execute(
+                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, ?, ?)",
+                    [vintage, source, kind, len(frame)],
+                )
+                con.register("incoming", frame)
+                con.execute(
+                    'INSERT INTO atoms SELECT indicator, period, org_unit, cohort, "window", '
+                    "numerator, denominator, value, unavailable_reason, ? FROM incoming",
+                    [vintage],
+                )
+                con.unregister("incoming")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return int(vintage)
+
+    def latest(
+        self,
+        indicators: Iterable[str] | None = None,
+        org_units: Iterable[str] | None = None,
+        cohorts: Iterable[str] | None = None,
+        first_month: int | None = None,
+        last_month: int | None = None,
+    ) -> pd.DataFrame:
+        """Latest vintage of every atom matching the filters (None means no filter)."""
+        clauses, params = [], []
+        for column, values in (("indicator", indicators), ("org_unit", org_units), ("cohort", cohorts)):
+            if values is not None:
+                values = list(values)
+                clauses.append(f"{column} IN (SELECT unnest(?))")
+                params.append(values)
+        if first_month is not None:
+            clauses.append("period >= ?")
+            params.append(first_month)
+        if last_month is not None:
+            clauses.append("period <= ?")
+            params.append(last_month)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        query = f'SELECT * FROM atoms_latest {where} ORDER BY indicator, org_unit, cohort, "window", period'
+        with self._connect(read_only=True) as con:
+            return con.execute(query, params).df()
+
+    def vintages(self) -> pd.DataFrame:
+        with self._connect(read_only=True) as con:
+            return con.execute("SELECT * FROM vintages ORDER BY vintage").df()
+
+    def revisions(self, since_vintage: int | None = None) -> pd.DataFrame:
+        """Every atom whose figures changed from one vintage to the next.
+
+        One row per change: key, the two vintages, old and new numerator, denominator, value
+        and availability, and the change in value. ``since_vintage`` keeps changes made by
+        that vintage or later.
+        """
+        query = """
+            WITH ordered AS (
+                SELECT *, lag(vintage) OVER k AS old_vintage,
+                    lag(numerator) OVER k AS old_numerator, lag(denominator) OVER k AS old_denominator,
+                    lag(value) OVER k AS old_value, lag(unavailable_reason) OVER k AS old_unavailable
+                FROM atoms
+                WINDOW k AS (PARTITION BY indicator, period, org_unit, cohort, "window" ORDER BY vintage)
+            )
+            SELECT indicator, period, org_unit, cohort, "window", old_vintage, vintage AS new_vintage,
+                old_numerator, numerator AS new_numerator, old_denominator, denominator AS new_denominator,
+                old_value, value AS new_value, value - old_value AS change,
+                old_unavailable, unavailable_reason AS new_unavailable
+            FROM ordered
+            WHERE old_vintage IS NOT NULL
+              AND (numerator IS DISTINCT FROM old_numerator OR denominator IS DISTINCT FROM old_denominator
+                   OR value IS DISTINCT FROM old_value OR unavailable_reason IS DISTINCT FROM old_unavailable)
+              AND vintage >= ?
+            ORDER BY indicator, org_unit, cohort, period, new_vintage
+        """
+        with self._connect(read_only=True) as con:
+            frame = con.execute(query, [since_vintage or 0]).df()
+        frame["period"] = frame["period"].map(month_text)
+        return frame

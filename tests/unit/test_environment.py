@@ -1,0 +1,47 @@
+"""environment.yml (conda users) lists what pyproject.toml lists, with the same minimum versions."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from ..conftest import ROOT
+
+#: PyPI name -> conda-forge name, where they differ
+CONDA_NAMES = {"duckdb": "python-duckdb", "vl-convert-python": "vl-convert-python"}
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", requirement)
+    assert match, requirement
+    return match.group(1).lower(), match.group(2).replace(" ", "")
+
+
+def pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    return {CONDA_NAMES.get(name, name): spec for name, spec in map(_split, requirements)}
+
+
+def conda_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    entries = [d for d in env["dependencies"] if isinstance(d, str)]
+    found = dict(_split(d) for d in entries)
+    found.pop("python")
+    found.pop("pip")
+    return found
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    assert conda_requirements() == pyproject_requirements()
+
+
+def test_environment_yml_installs_the_project_itself() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert pip_sections == [["-e ."]]
+    assert "python=3.11" in env["dependencies"]
