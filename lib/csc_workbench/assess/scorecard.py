@@ -52,22 +52,27 @@ def atoms_needed(month: int) -> tuple[int, int]:
     return min(month - 23, first_month_of_financial_year(month)), month
 
 
+#: The values each scorecard row needs, in the order requests are made for one indicator/org unit.
+SLOTS = ("now", "previous", "year_ago", "rated", "r3m", "ytd")
+
+
 def _requests(indicators: list[Indicator], org_units: list[str], cohort: str, month: int) -> pd.DataFrame:
+    """One request per indicator, org unit and slot, in that nesting order."""
     rows = []
     for ind in indicators:
         ind_cohort = ind.cohort or cohort
-        slots = {
-            "now": (ind.headline_window, month),
-            "previous": (ind.headline_window, month - 1),
-            "year_ago": (ind.headline_window, month - 12),
-            "rated": (ind.rated_window, month),
-            "r3m": ("r3m", month),
-            "ytd": ("fytd", month),
-        }
+        windows = (
+            (ind.headline_window, month),
+            (ind.headline_window, month - 1),
+            (ind.headline_window, month - 12),
+            (ind.rated_window, month),
+            ("r3m", month),
+            ("fytd", month),
+        )
         for org in org_units:
-            for slot, (window, period) in slots.items():
-                rows.append((ind.id, org, ind_cohort, period, window, slot))
-    return pd.DataFrame(rows, columns=["indicator", "org_unit", "cohort", "period", "window", "slot"])
+            for window, period in windows:
+                rows.append((ind.id, org, ind_cohort, period, window))
+    return pd.DataFrame(rows, columns=["indicator", "org_unit", "cohort", "period", "window"])
 
 
 def _nan_to_none(x: float) -> float | None:
@@ -103,18 +108,21 @@ def scorecard_from_atoms(
     org_units = list(org_units)
     requests = _requests(indicators, org_units, cohort, month)
     values = window_values(atoms, requests, catalogue, gaps)
-    wide = {
-        slot: {(r["indicator"], r["org_unit"]): r for r in frame.to_dict("records")}
-        for slot, frame in values.groupby("slot")
-    }
+    # Requests were made in (indicator, org unit, slot) order: row i of the scorecard reads rows
+    # i * len(SLOTS) + k of the window values. Plain lists keep the loop below cheap.
+    columns = {c: values[c].tolist() for c in ("value", "numerator", "denominator", "status", "note")}
+
+    def get(row: int, slot: str, column: str):
+        item = columns[column][row * len(SLOTS) + SLOTS.index(slot)]
+        return _nan_to_none(item) if column in ("value", "numerator", "denominator") else item
+
     settings = catalogue.settings
     caution_low, caution_high = settings.caution_denominator
 
-    def rate(ind: Indicator, org: str, slot: str) -> tuple[float | None, float | None, str | None, bool, str | None]:
+    def rate(ind: Indicator, row: int, slot: str) -> tuple[float | None, float | None, str | None, bool, str | None]:
         """(value, denominator, rag, caution flag, note) of a slot for one indicator/org unit."""
-        row = wide[slot][(ind.id, org)]
-        value, den = _nan_to_none(row["value"]), _nan_to_none(row["denominator"])
-        note = row["note"] if row["status"] != OK else None
+        value, den = get(row, slot, "value"), get(row, slot, "denominator")
+        note = get(row, slot, "note") if get(row, slot, "status") != OK else None
         rag = ind.rate(value, month)
         small = caution = False
         if den is not None and ind.unit in _SMALL_DENOMINATOR_UNITS:
@@ -125,32 +133,33 @@ def scorecard_from_atoms(
         return value, den, (rag.value if rag else None), caution, note
 
     records = []
+    row = -1
     for ind in indicators:
         target = ind.target_for(month)
         entry = ind.targets_for(month)
         green_range = entry.rag.green if entry and isinstance(entry.rag, RangeBands) else None
         for org in org_units:
-            now = wide["now"][(ind.id, org)]
-            value = _nan_to_none(now["value"])
-            rated_value, _, rag, caution, rated_note = rate(ind, org, "rated")
-            r3m_value, _, r3m_rag, _, _ = rate(ind, org, "r3m")
-            previous = _nan_to_none(wide["previous"][(ind.id, org)]["value"])
-            year_ago = _nan_to_none(wide["year_ago"][(ind.id, org)]["value"])
+            row += 1
+            value = get(row, "now", "value")
+            rated_value, _, rag, caution, rated_note = rate(ind, row, "rated")
+            r3m_value, _, r3m_rag, _, _ = rate(ind, row, "r3m")
+            previous = get(row, "previous", "value")
+            year_ago = get(row, "year_ago", "value")
             within = None if rag is None else Rag(rag) in settings.within_target
             compare = (ind, target, green_range, within, settings.dot_tolerance)
             dot_prev, move_prev, label_prev = _travel(value, previous, *compare)
             dot_year, move_year, label_year = _travel(value, year_ago, *compare)
-            note = now["note"] if now["status"] != OK else rated_note
+            note = get(row, "now", "note") if get(row, "now", "status") != OK else rated_note
             records.append(
                 {
                     "indicator": ind.id, "title": ind.title, "area": ind.area, "polarity": ind.polarity.value,
                     "period": ind.period.value, "value": value,
-                    "numerator": _nan_to_none(now["numerator"]), "denominator": _nan_to_none(now["denominator"]),
+                    "numerator": get(row, "now", "numerator"), "denominator": get(row, "now", "denominator"),
                     "target": target, "rag": rag, "small_denominator": caution,
                     "previous_value": previous, "dot_previous": dot_prev,
                     "year_ago_value": year_ago, "dot_year_ago": dot_year,
                     "r3m_value": r3m_value, "r3m_rag": r3m_rag,
-                    "ytd_value": _nan_to_none(wide["ytd"][(ind.id, org)]["value"]),
+                    "ytd_value": get(row, "ytd", "value"),
                     "org_unit": org, "cohort": ind.cohort or cohort, "month": month_text(month),
                     "unit": ind.unit.value, "decimals": ind.display_decimals, "rated_window": ind.rated_window,
                     "rated_value": rated_value, "note": note,
