@@ -20,6 +20,7 @@ class _Strict(BaseModel):
 class OrgUnit(_Strict):
     name: str
     level: Level
+    population: int | None = Field(None, gt=0, description="children aged 0-17, for rates per 10,000")
     children: list[OrgUnit] = Field(default_factory=list)
 
 
