@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,8 @@ from csc_workbench.assess.scorecard import rag_counts, scorecard
 from csc_workbench.config import load_params
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.ingest.aggregates import ingest_aggregates
+from csc_workbench.load import load_annex_a, load_demo
+from csc_workbench.periods import month_text, parse_month
 from csc_workbench.present.tables import format_scorecard
 from csc_workbench.store.atoms import Store
 
@@ -36,6 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     aggregates = sources.add_parser("aggregates", help="aggregate CSV (warehouse extract or manual return)")
     aggregates.add_argument("files", nargs="+", type=Path)
     _common(aggregates)
+    annex = sources.add_parser("annex-a", help="Ofsted Annex A extract: a workbook or a folder of CSVs")
+    annex.add_argument("path", type=Path)
+    annex.add_argument(
+        "--as-at", default=None, help="the extract's date, YYYY-MM-DD (default: end of the month of its latest event)"
+    )
+    annex.add_argument("--from", dest="first_month", default=None, help="first month to compute, YYYY-MM")
+    annex.add_argument("--quarantine", default="data/quarantine", help="folder for rows that could not be used")
+    _common(annex)
+
+    demo = commands.add_parser("demo", help="write the synthetic demo county's data (and load it with --ingest)")
+    demo.add_argument("--out", default="data/demo", type=Path)
+    demo.add_argument("--end-month", default=None, help="last month of data, YYYY-MM (default: last complete month)")
+    demo.add_argument("--months", default=36, type=int)
+    demo.add_argument("--seed", default=20261124, type=int)
+    demo.add_argument("--ingest", action="store_true", help="load the generated data into the store")
+    _common(demo)
 
     card = commands.add_parser("scorecard", help="RAG scorecard for one month")
     card.add_argument("--month", required=True, help="YYYY-MM")
@@ -82,12 +102,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas")
         print(f"{authority.name}: {len(authority.org_unit_names)} org units")
         return 0
-    if args.command == "ingest":
+    if args.command == "ingest" and args.source == "aggregates":
         store = Store(args.store)
         for path in args.files:
             vintage, rows = ingest_aggregates(path, params, store)
             print(f"{path}: {rows} atoms stored as vintage {vintage} in {store.path}")
         return 0
+    if args.command == "ingest":
+        first = parse_month(args.first_month) if args.first_month else None
+        report = load_annex_a(args.path, params, Store(args.store), args.as_at, first, args.quarantine)
+        print(report)
+        return 0
+    if args.command == "demo":
+        return _demo(args, params)
     if args.command == "scorecard":
         frame = scorecard(Store(args.store), params, args.month, args.org_unit, args.cohort)
         if args.format == "table":
@@ -100,6 +127,25 @@ def run(args: argparse.Namespace) -> int:
             _print_frame(frame, args.format)
         return 0
     raise AssertionError(args.command)
+
+
+def _demo(args: argparse.Namespace, params) -> int:
+    from csc_workbench.demo import DemoConfig, generate_demo
+
+    end = args.end_month or month_text(parse_month(date.today().strftime("%Y-%m")) - 1)
+    started = time.perf_counter()
+    files = generate_demo(args.out, params, DemoConfig(end_month=end, months=args.months, seed=args.seed))
+    print(
+        f"SYNTHETIC demo county written to {files.root} in {time.perf_counter() - started:.1f} s "
+        f"({args.months} months to {end}, seed {args.seed})"
+    )
+    if args.ingest:
+        started = time.perf_counter()
+        for line in load_demo(files, params, Store(args.store)):
+            print(line)
+        print(f"loaded into {args.store} in {time.perf_counter() - started:.1f} s")
+        print(f"next: cscw scorecard --month {end}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
