@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
 
     card = commands.add_parser("scorecard", help="RAG scorecard for one month")
-    card.add_argument("--month", required=True, help="YYYY-MM")
-    card.add_argument("--org-unit", action="append", help="org unit (repeatable; default the authority)")
+    card.add_argument("--month", required=True, help="YYYY-MM, or 'latest' for the latest month in the store")
+    card.add_argument(
+        "--org-unit", action="append", help="org unit (repeatable; 'all' for every one; default the authority)"
+    )
     card.add_argument("--cohort", default="all")
     card.add_argument("--format", choices=("table", "csv", "json"), default="table")
     _common(card)
@@ -116,11 +118,16 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return _demo(args, params)
     if args.command == "scorecard":
-        frame = scorecard(Store(args.store), params, args.month, args.org_unit, args.cohort)
+        store = Store(args.store)
+        month = month_text(store.latest_month()) if args.month == "latest" else args.month
+        units = params.authority.org_unit_names if args.org_unit == ["all"] else args.org_unit
+        frame = scorecard(store, params, month, units, args.cohort)
         if args.format == "table":
+            if params.authority.synthetic:
+                print(f"*** SYNTHETIC DEMO DATA: {params.authority.name} is fictional ***")
             for org, part in frame.groupby("org_unit", sort=False):
                 counts = rag_counts(part)
-                print(f"Scorecard - {org} - {args.month} - cohort {args.cohort}")
+                print(f"Scorecard - {org} - {month} - cohort {args.cohort}")
                 _print_frame(format_scorecard(part).drop(columns="org_unit"), "table")
                 print(f"GREEN {counts['green']}  AMBER {counts['amber']}  RED {counts['red']}\n")
         else:

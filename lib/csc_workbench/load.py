@@ -6,6 +6,7 @@ write is one transaction: a failed load stores nothing and loses nothing stored 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,22 +74,20 @@ def default_first_month(annex: AnnexA, as_at: pd.Timestamp) -> int:
     return first.year * 12 + first.month - 1
 
 
-def load_annex_a(
+def measure_annex_a(
     path: str | Path,
     params: Params,
-    store: Store,
     as_at: date | str | None = None,
     first_month: int | None = None,
     quarantine_dir: str | Path = "data/quarantine",
     today: date | None = None,
-) -> LoadReport:
-    """Read one Annex A extract, compute its atoms and store them as one new vintage."""
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Read one Annex A extract and compute its atoms; writes only the quarantine report."""
     annex = read_annex_a(path, today=today)
     as_at_ts = pd.Timestamp(as_at).normalize() if as_at is not None else default_as_at(annex)
     first = first_month if first_month is not None else default_first_month(annex, as_at_ts)
     run = compute_atoms(annex.lists, params.authority, params.catalogue, as_at_ts, first)
-    vintage = store.add_vintage(run.atoms, source=str(path), kind="annex_a") if len(run.atoms) else None
-    report = LoadReport(str(path), vintage, len(run.atoms), as_at_ts, first)
+    report = LoadReport(str(path), None, len(run.atoms), as_at_ts, first)
     report.lines.append(annex.summary())
     quarantine = write_quarantine(annex, quarantine_dir)
     if quarantine is not None:
@@ -101,21 +100,53 @@ def load_annex_a(
             + (f"; indicators not computed: {', '.join(stopped)}" if stopped else "")
         )
     report.lines.extend(run.notes)
+    return run.atoms, report
+
+
+def load_annex_a(
+    path: str | Path,
+    params: Params,
+    store: Store,
+    as_at: date | str | None = None,
+    first_month: int | None = None,
+    quarantine_dir: str | Path = "data/quarantine",
+    today: date | None = None,
+) -> LoadReport:
+    """Read one Annex A extract, compute its atoms and store them as one new vintage."""
+    atoms, report = measure_annex_a(path, params, as_at, first_month, quarantine_dir, today)
+    if len(atoms):
+        report.vintage = store.add_vintage(atoms, source=str(path), kind="annex_a")
     return report
 
 
-def load_demo(files, params: Params, store: Store, quarantine_dir: str | Path = "data/quarantine") -> list[str]:
+def _snapshot_month_end(folder: str | Path) -> pd.Timestamp:
+    return pd.Timestamp(Path(folder).name[-7:] + "-01") + pd.offsets.MonthEnd(0)
+
+
+def _measure_snapshot(job: tuple) -> tuple[pd.DataFrame, LoadReport]:
+    folder, params, quarantine_dir = job
+    return measure_annex_a(folder, params, _snapshot_month_end(folder), quarantine_dir=quarantine_dir)
+
+
+def load_demo(
+    files, params: Params, store: Store, quarantine_dir: str | Path = "data/quarantine", jobs: int | None = None
+) -> list[str]:
     """Load a generated demo county: month-end snapshots oldest first, the full extract, then aggregates.
 
-    ``files`` is the ``DemoFiles`` that ``csc_workbench.demo.generate_demo`` returned.
+    ``files`` is the ``DemoFiles`` that ``csc_workbench.demo.generate_demo`` returned. The
+    snapshots are read and measured in parallel (``jobs`` processes, default one per core) and
+    stored one after another, oldest first, so vintages follow the months.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
     from csc_workbench.ingest.aggregates import ingest_aggregates
 
     lines = []
-    for folder in files.snapshots:
-        month_end = pd.Timestamp(Path(folder).name[-7:] + "-01") + pd.offsets.MonthEnd(0)
-        report = load_annex_a(folder, params, store, as_at=month_end, quarantine_dir=quarantine_dir)
-        lines.append(f"{Path(folder).name}: {report.atoms:,} atoms, vintage {report.vintage}")
+    work = [(folder, params, quarantine_dir) for folder in files.snapshots]
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        for (folder, *_), (atoms, report) in zip(work, pool.map(_measure_snapshot, work), strict=True):
+            vintage = store.add_vintage(atoms, source=str(folder), kind="annex_a")
+            lines.append(f"{Path(folder).name}: {report.atoms:,} atoms, vintage {vintage}")
     full = load_annex_a(files.full_extract, params, store, quarantine_dir=quarantine_dir)
     lines.append(str(full))
     vintage, rows = ingest_aggregates(files.aggregates, params, store)

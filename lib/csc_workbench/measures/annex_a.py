@@ -17,6 +17,7 @@ import pandas as pd
 
 from csc_workbench.config.authority import Authority
 from csc_workbench.config.catalogue import Catalogue, Unit
+from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.measures.working_days import bank_holidays, working_days_between
 from csc_workbench.periods import month_text
 from csc_workbench.store.atoms import ATOM_COLUMNS
@@ -75,6 +76,12 @@ def month_of(dates: pd.Series) -> pd.Series:
 
 def month_end(index: int) -> pd.Timestamp:
     return pd.Timestamp(year=index // 12, month=index % 12 + 1, day=1) + pd.offsets.MonthEnd(0)
+
+
+def month_ends(months: pd.Series) -> pd.Series:
+    """The last day of each month index, as datetimes (one Timestamp built per distinct month)."""
+    lookup = {m: month_end(int(m)) for m in pd.unique(months)}
+    return months.map(lookup).astype("datetime64[ns]")
 
 
 def code_id(series: pd.Series) -> pd.Series:
@@ -263,7 +270,7 @@ def _assessments_child_seen(ctx: Context) -> pd.DataFrame:
 
 def _assessments_overdue(ctx: Context) -> pd.DataFrame:
     a = open_at_month_ends(ctx.lists[4], "assessment_start_date", "assessment_authorised_date", ctx)
-    ends = pd.Series([month_end(m) for m in a["_month"]], index=a.index, dtype="datetime64[ns]")
+    ends = month_ends(a["_month"])
     overdue = working_days_between(a["assessment_start_date"], ends).gt(45)
     a = a[overdue.fillna(False).to_numpy()]
     return records(a, a["_month"], 1.0, np.nan)
@@ -342,7 +349,7 @@ def _cp_second(ctx: Context) -> pd.DataFrame:
 def _cp_open_longer_than(months: int) -> Callable[[Context], pd.DataFrame]:
     def measure(ctx: Context) -> pd.DataFrame:
         c = open_at_month_ends(ctx.lists[7], "cpp_start_date", "cpp_end_date", ctx)
-        ends = pd.Series([month_end(m) for m in c["_month"]], index=c.index, dtype="datetime64[ns]")
+        ends = month_ends(c["_month"])
         long = (c["cpp_start_date"] + pd.DateOffset(months=months)).le(ends)
         return records(c, c["_month"], _flag(long))
 
@@ -626,6 +633,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("adoption_12m_of_decision", (10,), "flow", _adoption_12m_of_decision),
 )
 
+KINDS = {measure.indicator: measure.kind for measure in MEASURES}
+
 # --- from record rows to atoms -----------------------------------------------------------------------
 
 
@@ -641,33 +650,6 @@ def _org_chain(authority: Authority) -> dict[str, list[str]]:
     return chains
 
 
-def _roll_up(rows: pd.DataFrame, authority: Authority) -> tuple[pd.DataFrame, int]:
-    """Sum record rows per org unit: each team, its area and the authority.
-
-    Returns the sums and how many record rows had no known team (counted at authority only).
-    """
-    chains = _org_chain(authority)
-    top = authority.org_units.name
-    known = rows["team"].isin(chains)
-    unknown = int((~known).sum())
-    per_team = (
-        rows.assign(team=rows["team"].where(known, top))
-        .groupby(["cohort", "period", "team"], sort=False)[["numerator", "denominator"]]
-        .sum(min_count=1)
-        .reset_index()
-    )
-    mapping = pd.DataFrame(
-        [(team, org) for team, chain in chains.items() for org in chain], columns=["team", "org_unit"]
-    )
-    rolled = (
-        per_team.merge(mapping, on="team")
-        .groupby(["cohort", "period", "org_unit"], sort=False)[["numerator", "denominator"]]
-        .sum(min_count=1)
-        .reset_index()
-    )
-    return rolled, unknown
-
-
 def compute_atoms(
     lists: dict[int, pd.DataFrame],
     authority: Authority,
@@ -675,12 +657,18 @@ def compute_atoms(
     as_at: pd.Timestamp,
     first_month: int,
 ) -> MeasureRun:
-    """Atoms for every catalogue indicator the lists can give, for the months covered."""
+    """Atoms for every catalogue indicator the lists can give, for the months covered.
+
+    Record rows are summed per indicator, cohort, month and team; teams then roll up their
+    chain (team, area, authority) in one pass; every org unit and covered month gets an atom,
+    zero where nothing happened; rates divide by the org unit's population.
+    """
     ctx = Context(lists, pd.Timestamp(as_at).normalize(), first_month, as_at.year * 12 + as_at.month - 1)
     chains = _org_chain(authority)
-    populations = {name: authority.org_unit(name).population for name in chains}
+    top = authority.org_units.name
     run = MeasureRun(atoms=pd.DataFrame(columns=ATOM_COLUMNS))
-    frames, unknown_teams = [], 0
+    cache: dict[Callable, pd.DataFrame] = {}
+    per_team, grids, unknown_teams = [], [], 0
     for measure in MEASURES:
         indicator = catalogue.get(measure.indicator)
         if indicator is None:
@@ -689,51 +677,73 @@ def compute_atoms(
             missing = ", ".join(f"List {n}" for n in measure.lists if n not in lists)
             run.skipped[measure.indicator] = f"needs {missing}"
             continue
-        rows = measure.records(ctx)
+        if indicator.unit is Unit.RATE_PER_10K and not any(authority.org_unit(o).population for o in chains):
+            run.skipped[indicator.id] = "no org unit has a population in authority.yml"
+            continue
+        if measure.records not in cache:
+            cache[measure.records] = measure.records(ctx)
+        rows = cache[measure.records]
+        known = rows["team"].isin(chains)
+        has_teams = "allocated_team" in LISTS[measure.lists[0]].keys
+        if has_teams:
+            unknown_teams = max(unknown_teams, int((~known).sum()))
+        rows = rows.assign(team=rows["team"].where(known, top))
         cohorts = (indicator.cohort,) if indicator.cohort else measure.cohorts
-        parts = []
         for cohort in cohorts:
             part = rows if cohort == "all" else rows[~rows["uasc"]]
-            parts.append(part.assign(cohort=cohort))
-        rolled, unknown = _roll_up(pd.concat(parts, ignore_index=True), authority)
-        unknown_teams = max(unknown_teams, unknown)
-        months = (
-            range(ctx.as_at_month, ctx.as_at_month + 1)
-            if measure.kind == "status"
-            else range(ctx.first_month, ctx.last_month + 1)
+            summed = part.groupby(["period", "team"], sort=False)[["numerator", "denominator"]].sum(min_count=1)
+            per_team.append(summed.reset_index().assign(indicator=indicator.id, cohort=cohort))
+        months = [ctx.as_at_month] if measure.kind == "status" else list(range(ctx.first_month, ctx.last_month + 1))
+        grids.append(
+            pd.MultiIndex.from_product(
+                # lists without a team (contacts, adoption) are counted for the authority alone
+                [[indicator.id], cohorts, months, list(chains) if has_teams else [top]],
+                names=["indicator", "cohort", "period", "org_unit"],
+            ).to_frame(index=False)
         )
-        grid = pd.MultiIndex.from_product([cohorts, months, list(chains)], names=["cohort", "period", "org_unit"])
-        full = rolled.set_index(["cohort", "period", "org_unit"]).reindex(grid).reset_index()
-        full["numerator"] = full["numerator"].fillna(0.0)
-        if indicator.unit is Unit.RATE_PER_10K:
-            full["denominator"] = full["org_unit"].map(populations).astype(float)
-            full = full[full["denominator"].notna()]
-            if full.empty:
-                run.skipped[indicator.id] = "no org unit has a population in authority.yml"
-                continue
-        elif indicator.unit is Unit.COUNT:
-            full["denominator"] = np.nan
-        else:
-            full["denominator"] = full["denominator"].fillna(0.0)
-        scale = indicator.scale
-        with np.errstate(divide="ignore", invalid="ignore"):
-            full["value"] = (
-                full["numerator"]
-                if scale is None
-                else scale * full["numerator"] / full["denominator"].where(full["denominator"] > 0)
-            )
-        full["indicator"] = indicator.id
-        full["window"] = "month" if measure.kind == "flow" else "snapshot"
-        full["unavailable_reason"] = None
-        frames.append(full)
         run.computed.append(indicator.id)
+    if not grids:
+        return run
+
+    keys = ["indicator", "cohort", "period", "org_unit"]
+    mapping = pd.DataFrame(
+        [(team, org) for team, chain in chains.items() for org in chain], columns=["team", "org_unit"]
+    )
+    rolled = (
+        pd.concat(per_team, ignore_index=True)
+        .merge(mapping, on="team")
+        .groupby(keys, sort=False)[["numerator", "denominator"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    atoms = pd.concat(grids, ignore_index=True).merge(rolled, on=keys, how="left")
+    facts = pd.DataFrame(
+        {
+            "indicator": run.computed,
+            "_scale": [catalogue[i].scale for i in run.computed],
+            "_unit": [catalogue[i].unit.value for i in run.computed],
+            "_window": ["month" if KINDS[i] == "flow" else "snapshot" for i in run.computed],
+        }
+    )
+    atoms = atoms.merge(facts, on="indicator")
+    atoms["numerator"] = atoms["numerator"].fillna(0.0)
+    population = atoms["org_unit"].map({o: authority.org_unit(o).population for o in chains}).astype(float)
+    is_rate, is_count = atoms["_unit"].eq(Unit.RATE_PER_10K.value), atoms["_unit"].eq(Unit.COUNT.value)
+    atoms["denominator"] = np.where(is_rate, population, np.where(is_count, np.nan, atoms["denominator"].fillna(0.0)))
+    atoms = atoms[~(is_rate & population.isna())]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (
+            atoms["_scale"].astype(float) * atoms["numerator"] / atoms["denominator"].where(atoms["denominator"] > 0)
+        )
+    atoms["value"] = np.where(atoms["_unit"].eq(Unit.COUNT.value), atoms["numerator"], ratio)
+    atoms["window"] = atoms["_window"]
+    atoms["unavailable_reason"] = None
+    run.atoms = atoms[ATOM_COLUMNS].reset_index(drop=True)
     if unknown_teams:
         run.notes.append(
             f"up to {unknown_teams:,} records per indicator had no allocated team, or one not in authority.yml: "
             "counted at authority level only"
         )
-    if frames:
-        run.atoms = pd.concat(frames, ignore_index=True)[ATOM_COLUMNS]
     run.notes.append(
         f"{len(run.computed)} indicators computed for {month_text(ctx.first_month)} to {month_text(ctx.last_month)} "
         f"(status measures for {month_text(ctx.as_at_month)} only); {len(run.atoms):,} atoms"

@@ -123,6 +123,14 @@ class Store:
         with self._connect(read_only=True) as con:
             return con.execute(query, params).df()
 
+    def latest_month(self) -> int:
+        """The latest month with any atom (ValueError when the store is empty)."""
+        with self._connect(read_only=True) as con:
+            month = con.execute("SELECT max(period) FROM atoms").fetchone()[0]
+        if month is None:
+            raise ValueError(f"{self.path}: the store holds no data yet")
+        return int(month)
+
     def vintages(self) -> pd.DataFrame:
         with self._connect(read_only=True) as con:
             return con.execute("SELECT * FROM vintages ORDER BY vintage").df()
