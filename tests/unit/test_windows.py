@@ -138,3 +138,27 @@ def test_zero_denominator_is_not_available(small_params) -> None:
     assert out.loc[0, "status"] == MISSING
     assert out.loc[0, "note"] == "denominator is zero"
     assert math.isnan(out.loc[0, "value"])
+
+
+def test_annual_trend_three_financial_years_and_year_to_date(small_params) -> None:
+    """Monthly referrals: 1 a month in 2014-15, 2 in 2015-16, 3 in 2016-17, 4 from April 2017.
+    Re-referrals: numerator i + 1 of 10 each month from January 2016 (referral_atoms)."""
+    from csc_workbench.assess.trend import annual_trend, last_complete_march
+
+    rows = []
+    for i, m in enumerate(months("2014-04", 40)):
+        rows.append(("referrals", m, "Testshire", "all", "month", i // 12 + 1, None, i // 12 + 1))
+    rows.append(("cic_open", "2017-03", "Testshire", "all", "snapshot", 480, None, 480))
+    rows.append(("cic_open", "2017-07", "Testshire", "all", "snapshot", 500, None, 500))
+    atoms = make_atoms(rows)
+    july = parse_month("2017-07")
+    assert last_complete_march(july) == parse_month("2017-03")
+    assert last_complete_march(parse_month("2017-03")) == parse_month("2017-03")
+    trend = annual_trend(atoms, small_params.catalogue, july, ["Testshire"], indicators=["referrals", "cic_open"])
+    referrals = trend[trend["indicator"] == "referrals"]
+    assert referrals["year"].tolist() == ["2014-15", "2015-16", "2016-17", "2017-18 YTD"]
+    assert referrals["value"].tolist() == [12, 24, 36, 16]  # the year to date is April to July: 4 x 4
+    stock = trend[trend["indicator"] == "cic_open"].set_index("year")
+    assert stock.loc["2016-17", "value"] == 480  # 31 March 2017
+    assert stock.loc["2017-18 YTD", "value"] == 500  # the latest snapshot
+    assert stock.loc["2015-16", "status"] == MISSING and math.isnan(stock.loc["2015-16", "value"])
