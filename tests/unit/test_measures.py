@@ -271,3 +271,17 @@ def test_records_without_a_known_team_count_at_authority_level_only(team) -> Non
     assert atom(run.atoms, "referrals", "2025-01") == (1, None)
     assert atom(run.atoms, "referrals", "2025-01", "North") == (0, None)
     assert any("counted at authority level only" in note for note in run.notes)
+
+
+def test_rates_use_the_ons_population_of_a_real_authority() -> None:
+    """Kent (E10000016, 886): 355,390 children aged 0-17 in the ONS mid-2024 estimate; 350,198 mid-2023."""
+    from csc_workbench.reference import population_0_17
+
+    assert population_0_17("E10000016", 2025) == (355390, 2024)
+    assert population_0_17("886", 2023) == (350198, 2023)
+    assert population_0_17("E99999999", 2024) is None
+    kent = AUTHORITY.model_copy(update={"la_code_new": "E10000016"})
+    frames = {3: make_list(3, [referral("A", "10/01/2025"), referral("B", "11/01/2025")])}
+    run = compute_atoms(frames, kent, CATALOGUE, pd.Timestamp("2025-01-31"), parse_month("2025-01"))
+    assert atom(run.atoms, "referral_rate_per_10k", "2025-01") == (2, 355390)
+    assert any("ONS mid-2024 estimate of 355,390" in note for note in run.notes)

@@ -20,6 +20,7 @@ from csc_workbench.config.catalogue import Catalogue, Unit
 from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.measures.working_days import bank_holidays, working_days_between
 from csc_workbench.periods import month_text
+from csc_workbench.reference import population_0_17
 from csc_workbench.store.atoms import ATOM_COLUMNS
 
 RECORD_COLUMNS = ["period", "team", "uasc", "numerator", "denominator"]
@@ -650,6 +651,21 @@ def _org_chain(authority: Authority) -> dict[str, list[str]]:
     return chains
 
 
+def _populations(authority: Authority, year: int, notes: list[str]) -> dict[str, int | None]:
+    """Children aged 0-17 per org unit: as stated in authority.yml, else (for the authority) the
+    latest ONS mid-year estimate for its LA code."""
+    populations = {name: authority.org_unit(name).population for name in authority.org_unit_names}
+    top = authority.org_units.name
+    if populations[top] is None:
+        found = population_0_17(authority.la_code_new, year) or population_0_17(authority.la_code_old, year)
+        if found:
+            populations[top] = found[0]
+            notes.append(
+                f"rates per 10,000 for {top} use the ONS mid-{found[1]} estimate of {found[0]:,} children aged 0-17"
+            )
+    return populations
+
+
 def compute_atoms(
     lists: dict[int, pd.DataFrame],
     authority: Authority,
@@ -677,7 +693,7 @@ def compute_atoms(
             missing = ", ".join(f"List {n}" for n in measure.lists if n not in lists)
             run.skipped[measure.indicator] = f"needs {missing}"
             continue
-        if indicator.unit is Unit.RATE_PER_10K and not any(authority.org_unit(o).population for o in chains):
+        if indicator.unit is Unit.RATE_PER_10K and not any(_populations(authority, ctx.as_at.year, []).values()):
             run.skipped[indicator.id] = "no org unit has a population in authority.yml"
             continue
         if measure.records not in cache:
@@ -727,7 +743,7 @@ def compute_atoms(
     )
     atoms = atoms.merge(facts, on="indicator")
     atoms["numerator"] = atoms["numerator"].fillna(0.0)
-    population = atoms["org_unit"].map({o: authority.org_unit(o).population for o in chains}).astype(float)
+    population = atoms["org_unit"].map(_populations(authority, ctx.as_at.year, run.notes)).astype(float)
     is_rate, is_count = atoms["_unit"].eq(Unit.RATE_PER_10K.value), atoms["_unit"].eq(Unit.COUNT.value)
     atoms["denominator"] = np.where(is_rate, population, np.where(is_count, np.nan, atoms["denominator"].fillna(0.0)))
     atoms = atoms[~(is_rate & population.isna())]
