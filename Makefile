@@ -28,15 +28,15 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests bench
-	$(BIN)/ruff format --check lib tests bench
+	$(BIN)/ruff check lib tests bench scripts
+	$(BIN)/ruff format --check lib tests bench scripts
 
 test: lint
 	$(BIN)/pytest
 
 format: $(STAMP)
-	$(BIN)/ruff format lib tests bench
-	$(BIN)/ruff check --fix lib tests bench
+	$(BIN)/ruff format lib tests bench scripts
+	$(BIN)/ruff check --fix lib tests bench scripts
 
 bench: $(STAMP)
 	$(BIN)/python bench/scorecard_speed.py

@@ -28,9 +28,7 @@ SUPPRESSION = {"c", "x", "z", "low", "..", ":", "u", ""}
 
 
 def build_population(downloads: Path) -> pd.DataFrame:
-    raw = pd.read_csv(
-        downloads / "ons_mid-year_population_estimates_2012_to_2024.csv", dtype=str, encoding="utf-8-sig"
-    )
+    raw = pd.read_csv(downloads / "ons_mid-year_population_estimates_2012_to_2024.csv", dtype=str, encoding="utf-8-sig")
     raw = raw[raw["geographic_level"].str.strip() == "Local authority"]
     value = raw["population_estimate"].str.strip()
     suppressed = value.isin(SUPPRESSION)
