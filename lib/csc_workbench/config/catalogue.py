@@ -225,6 +225,23 @@ def _interval_words(interval: Interval, suffix: str) -> str:
     return f"{n(interval.low)} to {n(interval.high)}"
 
 
+class BenchmarkMapping(_Strict):
+    """Where DfE publishes an equivalent of the indicator (annual, year ending 31 March)."""
+
+    source: Literal["lait", "ees"]
+    measure: str = Field(description="LAIT 'Short Desc', or the EES file's measure column")
+    dataset: str | None = Field(None, description="EES file name without .csv (required for ees)")
+    filters: dict[str, str] = Field(default_factory=dict, description="EES filter columns and the value to keep")
+    scale: float = Field(1.0, description="multiply the published value by this to match the indicator's unit")
+    note: str | None = Field(None, description="how the published definition differs from the indicator")
+
+    @model_validator(mode="after")
+    def _dataset(self) -> BenchmarkMapping:
+        if self.source == "ees" and not self.dataset:
+            raise ValueError("an ees benchmark needs its dataset (the file name without .csv)")
+        return self
+
+
 class YearTargets(_Strict):
     """Target and bands for one financial year (they apply until a later year replaces them)."""
 
@@ -253,7 +270,7 @@ class Indicator(_Strict):
     denominator_window: Literal["sum", "last"] | None = None
     definition: str = ""
     data_notes: DataNotes = DataNotes()
-    benchmark: dict[str, Any] | None = None
+    benchmark: BenchmarkMapping | None = None
     targets: dict[str, YearTargets] = Field(default_factory=dict)
 
     @field_validator("targets")
