@@ -49,6 +49,11 @@ class Authority(_Strict):
     la_code_old: str | None = Field(None, description="3-digit DfE LA number, e.g. '886'")
     la_code_new: str | None = Field(None, description="9-character ONS code, e.g. 'E10000016'")
     synthetic: bool = False
+    comparator_la_code: str | None = Field(
+        None,
+        description="for a fictional (synthetic) authority: the real LA whose statistical neighbours, region "
+        "and national figures it is compared with",
+    )
     report: ReportMetadata = ReportMetadata()
     data_gaps: list[DataGap] = Field(default_factory=list)
     org_units: OrgUnit
@@ -56,6 +61,8 @@ class Authority(_Strict):
 
     @model_validator(mode="after")
     def _index(self) -> Authority:
+        if self.synthetic and (self.la_code_old or self.la_code_new):
+            raise ValueError("a synthetic authority has no real LA codes; set comparator_la_code instead")
         if self.org_units.level != "authority":
             raise ValueError("org_units: the top of the hierarchy must have level 'authority'")
         units: dict[str, tuple[OrgUnit, str | None]] = {}
@@ -74,6 +81,11 @@ class Authority(_Strict):
     @property
     def org_unit_names(self) -> list[str]:
         return list(self._units)
+
+    @property
+    def benchmark_la_code(self) -> str | None:
+        """The LA code benchmarks are drawn for: the council's own, or the demo's comparator."""
+        return self.la_code_new or self.la_code_old or self.comparator_la_code
 
     def org_unit(self, name: str) -> OrgUnit:
         return self._units[name][0]
