@@ -1,0 +1,1320 @@
+"""Charts for performance reports: one function per kind of chart, each a pure function.
+
+Every function takes a tidy, already aggregated pandas frame and returns an Altair chart:
+
+- :func:`trend_chart`: a monthly trend with RAG bands shaded behind, the target as a dashed
+  rule, benchmark lines, and months that are not available drawn as gaps (no line across them)
+  whose reason shows in the tooltip and in the subtitle (tooltips do not survive in images);
+- :func:`neighbour_bar_chart`: the authority against its statistical neighbours, ranked best
+  first by polarity, the authority highlighted, the SN and England averages marked;
+- :func:`small_multiples`: one small trend per org unit, sharing the y axis;
+- :func:`funnel_plot`: org unit rates against their denominators with 95% and 99.8% control
+  limits around the authority rate (the sound way to compare small teams);
+- :func:`annual_trend_chart`: annual values (year ending 31 March) against benchmarks.
+
+Every chart has a title, axis titles with units and a text alternative (the Vega-Lite
+``description``) written from the data. RAG colours come from :data:`RAG_COLOURS` everywhere
+(Okabe-Ito, colour-blind safe) and are always paired with a label or a shape.
+
+Charts embed their data inline (no URLs, whatever Altair data transformer is enabled) and only
+the columns they draw; frames that look child-level are refused. :func:`to_png` and
+:func:`to_svg` render offline with vl-convert, for board papers and slides.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from csc_workbench.assess.rag import Margin
+from csc_workbench.config.catalogue import Indicator, Polarity, RangeBands, ThresholdBands, ToleranceBands, Unit
+from csc_workbench.periods import month_label, month_text, parse_month
+
+__all__ = [
+    "BAND_OPACITY",
+    "MAX_ROWS",
+    "RAG_COLOURS",
+    "RAG_LABELS",
+    "RAG_SHAPES",
+    "Band",
+    "annual_trend_chart",
+    "bands_for",
+    "chart_data_rows",
+    "control_limits",
+    "funnel_plot",
+    "neighbour_bar_chart",
+    "small_multiples",
+    "to_png",
+    "to_svg",
+    "trend_chart",
+]
+
+# --- palette ------------------------------------------------------------------------------
+
+#: RAG colours (Okabe-Ito bluish green, orange, vermillion; grey for "not rated"), the one
+#: palette every chart uses. Colour is never the only cue: see RAG_LABELS and RAG_SHAPES.
+RAG_COLOURS: dict[str, str] = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
+RAG_LABELS: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not rated"}
+RAG_SHAPES: dict[str, str] = {"green": "circle", "amber": "diamond", "red": "triangle-down", "none": "square"}
+#: Fill opacity of RAG bands shaded behind a trend.
+BAND_OPACITY = 0.15
+
+#: The measure itself / the authority (Okabe-Ito blue), the target, gaps and other bars.
+SERIES_COLOUR = "#0072B2"
+TARGET_COLOUR = "#000000"
+GAP_COLOUR = "#666666"
+OTHER_COLOUR = "#BDBDBD"
+#: Benchmarks keep their colour across charts: SN average, England, regional, then others.
+_BENCHMARK_COLOURS = (("neighbour", "#CC79A7"), ("sn ", "#CC79A7"), ("england", "#56B4E9"), ("national", "#56B4E9"))
+_REGIONAL_COLOUR = "#555555"
+_SPARE_COLOURS = ("#8C510A", "#F0E442", "#444444", "#35978F")
+_BENCHMARK_DASHES = ([2, 2], [8, 3], [1, 3], [8, 3, 2, 3])
+#: Funnel plot flags: deeper colour and a different shape the further out a unit lies.
+FUNNEL_FLAGS: dict[str, tuple[str, str]] = {
+    "Within 95% limits": ("#999999", "circle"),
+    "Outside 95% limits": ("#56B4E9", "square"),
+    "Outside 99.8% limits": ("#0072B2", "triangle-up"),
+}
+
+#: Z values of the funnel plot control limits (two-sided 95% and 99.8%).
+Z_95, Z_998 = 1.96, 3.09
+
+#: A chart is for aggregates: a frame longer than this is refused ("aggregate before charting").
+MAX_ROWS = 5000
+_CHILD_COLUMNS = re.compile(r"^(child(_?unique)?_?id|upn|uln|date_?of_?birth|dob|child_?name|forename|surname)$")
+
+#: A RAG band in value units: (low, high, rag); None is open-ended.
+Band = tuple[float | None, float | None, str]
+
+_UNIT_TEXT = {
+    Unit.PERCENT.value: ("%", "%"),
+    Unit.RATE_PER_10K.value: ("per 10,000 children aged 0-17", " per 10,000"),
+    Unit.COUNT.value: ("number", ""),
+    Unit.AVERAGE.value: ("average", ""),
+    Unit.RATIO.value: ("ratio", ""),
+}
+_NO_SUFFIX = {"number", "count", "average", "ratio", ""}
+
+OK = "ok"
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{what}: expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: the frame lacks the column(s) {', '.join(missing)}")
+    child = [c for c in frame.columns if _CHILD_COLUMNS.match(re.sub(r"[\s-]+", "_", str(c).strip().lower()))]
+    if child:
+        raise ValueError(f"{what}: the frame looks child-level (column {child[0]!r}); aggregate before charting")
+    if len(frame) > MAX_ROWS:
+        raise ValueError(f"{what}: {len(frame)} rows is more than {MAX_ROWS}; aggregate before charting")
+
+
+def _check_title(title: str) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("every chart needs a title")
+    return title.strip()
+
+
+def _json_value(x: Any) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if math.isnan(x) or math.isinf(x) else float(x)
+    if isinstance(x, (list, tuple)):
+        return [_json_value(v) for v in x]
+    if x is pd.NA or x is pd.NaT:
+        return None
+    return str(x)
+
+
+def _data(frame: pd.DataFrame | list[dict[str, Any]]) -> alt.Data:
+    """Inline data (JSON-safe values, NaN as null) that no data transformer turns into a URL."""
+    records = frame.to_dict("records") if isinstance(frame, pd.DataFrame) else frame
+    return alt.Data(values=[{str(k): _json_value(v) for k, v in r.items()} for r in records])
+
+
+def _objects(column: pd.Series) -> pd.Series:
+    """A writable object column (pandas 3 would infer a read-only string array)."""
+    return pd.Series(list(column), dtype=object)
+
+
+def _missing(x: Any) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, (float, np.floating)) and math.isnan(x))
+
+
+def _unit_code(unit: str | Unit) -> str:
+    return unit.value if isinstance(unit, Unit) else str(unit)
+
+
+def _axis_title(unit: str | Unit) -> str:
+    """Axis title: a catalogue unit code becomes words; any other text is used as given."""
+    code = _unit_code(unit)
+    return _UNIT_TEXT[code][0] if code in _UNIT_TEXT else code
+
+
+def _is_percent(unit: str | Unit) -> bool:
+    code = _unit_code(unit)
+    return code == Unit.PERCENT.value or code.strip().startswith("%")
+
+
+def _suffix(unit: str | Unit) -> str:
+    code = _unit_code(unit)
+    if code in _UNIT_TEXT:
+        return _UNIT_TEXT[code][1]
+    if _is_percent(code):
+        return "%"
+    return "" if code.strip().lower() in _NO_SUFFIX else f" {code.strip()}"
+
+
+def _number(value: float | None, decimals: int = 1) -> str:
+    if _missing(value):
+        return "n/a"
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _fmt(value: float | None, unit: str | Unit, decimals: int = 1) -> str:
+    """``21.1%``, ``85.5 per 10,000``, ``36 days``: for descriptions and labels."""
+    return "n/a" if _missing(value) else _number(value, decimals) + _suffix(unit)
+
+
+def _polarity(polarity: Polarity | str | None) -> str:
+    if polarity is None:
+        return Polarity.NONE.value
+    text = str(polarity.value if isinstance(polarity, Polarity) else polarity).strip().lower()
+    aliases = {"h": "high", "higher": "high", "l": "low", "lower": "low", "t": "target", "info": "none"}
+    text = aliases.get(text, text)
+    try:
+        return Polarity(text).value
+    except ValueError:
+        raise ValueError(f"unknown polarity {polarity!r}; use one of {', '.join(p.value for p in Polarity)}") from None
+
+
+_POLARITY_WORDS = {
+    "high": "higher is better",
+    "low": "lower is better",
+    "target": "closer to target is better",
+    "within-range": "within the range is better",
+}
+
+
+def _nice_ceiling(x: float) -> float:
+    """The next multiple of half a power of ten at or above x: 26.4 -> 30, 63 -> 65, 1816 -> 2000."""
+    if x <= 0:
+        return 1.0
+    step = 10 ** math.floor(math.log10(x)) / 2
+    return float(math.ceil(x / step - 1e-9) * step)
+
+
+def _spread(values: Sequence[float], gap: float) -> list[float]:
+    """Label positions near ``values`` but at least ``gap`` apart (labels of close lines)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed: list[float] = [0.0] * len(values)
+    previous = -math.inf
+    for i in order:
+        placed[i] = max(values[i], previous + gap)
+        previous = placed[i]
+    return placed
+
+
+def _domain(values: Iterable[float | None], percent: bool, zero: bool = True) -> tuple[float, float]:
+    """Y domain holding every value, from zero (unless told otherwise), percentages up to 100."""
+    found = [float(v) for v in values if not _missing(v)]
+    if not found:
+        return 0.0, 100.0 if percent else 1.0
+    top = max(found)
+    high = _nice_ceiling(top * 1.1 if top > 0 else 1.0)
+    if percent:
+        high = min(high, 100.0) if top <= 100 else high
+    if zero and min(found) >= 0:
+        return 0.0, high
+    low = min(found)
+    span = (top - low) or abs(low) or 1.0
+    return low - span * 0.1, high
+
+
+def _title(text: str, subtitle: Sequence[str]) -> alt.TitleParams:
+    lines = [s for s in subtitle if s]
+    if lines:
+        return alt.TitleParams(text=text, subtitle=lines, anchor="start")
+    return alt.TitleParams(text=text, anchor="start")
+
+
+def _join(items: Sequence[str], limit: int = 4) -> str:
+    items = list(items)
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    return ", ".join(items)
+
+
+def _benchmark_colour(label: str, index: int) -> str:
+    low = f"{label.lower()} "
+    if low.startswith("sn ") or "stat" in low:
+        return "#CC79A7"
+    for word, colour in _BENCHMARK_COLOURS:
+        if word in low:
+            return colour
+    if "region" in low:
+        return _REGIONAL_COLOUR
+    return _SPARE_COLOURS[index % len(_SPARE_COLOURS)]
+
+
+def _month_index(value: Any) -> int:
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return parse_month(str(value))
+
+
+def _rag_key(value: Any) -> str:
+    if _missing(value):
+        return "none"
+    key = str(getattr(value, "value", value)).strip().lower()
+    return key if key in RAG_COLOURS else "none"
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+# --- bands from the catalogue -------------------------------------------------------------
+
+
+def bands_for(indicator: Indicator, month: str | int) -> list[Band]:
+    """The RAG bands in force for ``month`` as (low, high, rag) in value units, for trend_chart.
+
+    Threshold bands give their intervals; tolerance bands are drawn around the year's target
+    (on the side that counts); range bands around the green range. Monitor measures: [].
+    """
+    month = _month_index(month)
+    entry = indicator.targets_for(month)
+    if entry is None or entry.rag is None:
+        return []
+    rule = entry.rag
+    if isinstance(rule, ThresholdBands):
+        return [(i.low, i.high, name) for name, i in rule._intervals.items()]
+    if isinstance(rule, ToleranceBands):
+        green, amber = rule.margins()
+        side = rule.side or indicator.default_side
+        return _around(entry.target, entry.target, green, amber, side, amber_of_edge=False)
+    if isinstance(rule, RangeBands):
+        amber = Margin.parse(rule.amber) if rule.amber is not None else None
+        low, high = rule.green
+        return _around(low, high, Margin(0.0), amber, rule.side, amber_of_edge=True)
+    return []
+
+
+def _around(low: float, high: float, green: Margin, amber: Margin | None, side: str, amber_of_edge: bool) -> list[Band]:
+    """Green from low - g to high + g, amber beyond it, red further, on the side(s) that count."""
+    g_low, g_high = green.of(low), green.of(high)
+
+    def amber_width(edge: float, green_width: float) -> float | None:
+        if amber is None:
+            return None
+        return amber.of(edge) if amber_of_edge else max(amber.of(edge) - green_width, 0.0)
+
+    bands: list[Band] = []
+    below, above = side in ("both", "below"), side in ("both", "above")
+    green_low = low - g_low if below else None
+    green_high = high + g_high if above else None
+    bands.append((green_low, green_high, "green"))
+    if above:
+        width = amber_width(high, g_high)
+        edge = green_high if width is None else green_high + width
+        if width:
+            bands.append((green_high, edge, "amber"))
+        bands.append((edge, None, "red"))
+    if below:
+        width = amber_width(low, g_low)
+        edge = green_low if width is None else green_low - width
+        if width:
+            bands.append((edge, green_low, "amber"))
+        bands.append((None, edge, "red"))
+    return bands
+
+
+def _band_rows(bands: Iterable[Sequence[Any]] | None, low: float, high: float, unit: str | Unit) -> list[dict]:
+    """Bands clipped to the y domain [low, high]; empty ones dropped."""
+    rows = []
+    for band in bands or []:
+        if len(band) != 3:
+            raise ValueError(f"a band is (low, high, rag), got {band!r}")
+        b_low, b_high, rag = band
+        key = _rag_key(rag)
+        if key == "none":
+            raise ValueError(f"band rag must be green, amber or red, got {rag!r}")
+        top = high if _missing(b_high) else min(float(b_high), high)
+        bottom = low if _missing(b_low) else max(float(b_low), low)
+        if top <= bottom:
+            continue
+        if _missing(b_low):
+            words = f"below {_fmt(b_high, unit)}"
+        elif _missing(b_high):
+            words = f"{_fmt(b_low, unit)} and above"
+        else:
+            words = f"{_fmt(b_low, unit)} to {_fmt(b_high, unit)}"
+        rows.append(
+            {
+                "low": bottom,
+                "high": top,
+                "middle": (bottom + top) / 2,
+                "rag": RAG_LABELS[key],
+                "band": f"{RAG_LABELS[key]}: {words}",
+                "colour": RAG_COLOURS[key],
+            }
+        )
+    return rows
+
+
+# --- trend --------------------------------------------------------------------------------
+
+
+def _trend_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """One row per month from the first to the last (holes filled as missing), with a label,
+    an ``ok`` flag, the note for every month not ok, and ``segment`` numbering runs of ok months."""
+    months = [_month_index(m) for m in frame["month"]]
+    if len(set(months)) != len(months):
+        raise ValueError(f"{what}: a month appears twice; chart one indicator and org unit at a time")
+    extra = [c for c in ("rag", "target") if c in frame.columns]
+    work = pd.DataFrame(
+        {
+            "_m": months,
+            "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "status": _objects(frame["status"]),
+            "note": _objects(frame["note"]),
+            **{c: _objects(frame[c]) for c in extra},
+        }
+    ).set_index("_m")
+    if months:
+        work = work.reindex(range(min(months), max(months) + 1))
+    filled = work["status"].isna()
+    work.loc[filled, "status"] = "missing"
+    work.loc[filled, "note"] = [f"no figure for {month_text(int(m))}" for m in work.index[filled]]
+    ok = (work["status"] == OK).to_numpy() & work["value"].notna().to_numpy()
+    no_value = (work["status"] == OK).to_numpy() & ~ok
+    work.loc[no_value, "status"] = "missing"
+    work.loc[no_value, "note"] = "status ok but no value given"
+    # every month that is not ok says why (its status, when the frame gives no note)
+    work["note"] = [
+        str(s) if not good and (_missing(n) or not str(n).strip()) else (None if _missing(n) else str(n))
+        for n, s, good in zip(work["note"], work["status"], ok, strict=True)
+    ]
+    work.loc[~ok, "value"] = np.nan
+    work["ok"] = ok
+    work["segment"] = np.cumsum(~ok)
+    work["month"] = [month_text(int(m)) for m in work.index]
+    work["month_label"] = [month_label(int(m)) for m in work.index]
+    if "rag" in work.columns:
+        work["rag"] = [RAG_LABELS[_rag_key(r)] if good else None for r, good in zip(work["rag"], ok, strict=True)]
+    if "target" in work.columns:
+        work["target"] = pd.to_numeric(work["target"], errors="coerce")
+    return work.reset_index(drop=True)
+
+
+def _x_month(labels: list[str]) -> alt.X:
+    return alt.X(
+        "month_label:O",
+        title="Month",
+        sort=labels,
+        scale=alt.Scale(domain=labels),
+        axis=alt.Axis(labelAngle=-45),
+    )
+
+
+def _y_value(field: str, title: str, domain: tuple[float, float]) -> alt.Y:
+    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(domain=list(domain), nice=False, zero=False))
+
+
+def _rag_encodings(present: Iterable[str]) -> tuple[alt.Color, alt.Shape]:
+    """Colour and shape of RAG-rated points, over the ratings present, in a fixed order."""
+    keys = [k for k in RAG_COLOURS if RAG_LABELS[k] in set(present)]
+    domain = [RAG_LABELS[k] for k in keys]
+    legend = alt.Legend(title="RAG", orient="bottom", symbolOpacity=1)
+    colour = alt.Color("rag:N", scale=alt.Scale(domain=domain, range=[RAG_COLOURS[k] for k in keys]), legend=legend)
+    shape = alt.Shape("rag:N", scale=alt.Scale(domain=domain, range=[RAG_SHAPES[k] for k in keys]), legend=legend)
+    return colour, shape
+
+
+def _gap_reasons(notes: Iterable[str]) -> list[str]:
+    """Distinct reasons, without the leading '2026-04 unavailable:' that window notes carry."""
+    reasons: list[str] = []
+    for note in notes:
+        text = re.sub(r"^\d{4}-\d{2} unavailable:\s*", "", str(note))
+        if text not in reasons:
+            reasons.append(text)
+    return reasons
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    target: float | None = None,
+    bands: Iterable[Sequence[Any]] | None = None,
+    benchmarks: Mapping[str, float | None] | None = None,
+    polarity: Polarity | str | None = None,
+    width: int = 520,
+    height: int = 260,
+) -> alt.LayerChart:
+    """Monthly trend of one indicator for one org unit.
+
+    ``frame``: one row per month with ``month`` ("YYYY-MM"), ``value``, ``status`` (ok /
+    unavailable / missing / not applicable, as window_values gives) and ``note``; optionally
+    ``rag`` (green / amber / red, to colour and shape the points) and ``target`` (a target per
+    month, drawn as a dashed line, for trends that cross a change of financial year).
+    Months absent from the frame between the first and last are shown as missing.
+
+    ``unit`` is the y axis title ("% of referrals") or a catalogue unit code. ``target`` is a
+    dashed rule; ``bands`` are (low, high, rag) in value units (None = open-ended, see
+    :func:`bands_for`), shaded behind and clipped to the axis; ``benchmarks`` maps a label
+    ("SN average 2025") to a value drawn as a labelled rule. Months not ok are gaps in the line,
+    marked by a dotted rule and a hollow square on the baseline whose tooltip gives the reason.
+    """
+    title = _check_title(title)
+    _require(frame, ("month", "value", "status", "note"), "trend_chart")
+    data = _trend_frame(frame, "trend_chart")
+    if data.empty:
+        raise ValueError("trend_chart: the frame has no months")
+    percent, axis_title = _is_percent(unit), _axis_title(unit)
+    polarity = _polarity(polarity)
+    bench = {str(k): float(v) for k, v in (benchmarks or {}).items() if not _missing(v)}
+    targets = list(data["target"]) if "target" in data.columns else []
+    low, high = _domain([*data["value"], target, *targets, *bench.values()], percent)
+    labels = list(data["month_label"])
+    x = _x_month(labels)
+    layers: list[alt.Chart] = []
+
+    band_rows = _band_rows(bands, low, high, unit)
+    if band_rows:
+        layers.append(
+            alt.Chart(_data(band_rows))
+            .mark_rect(fillOpacity=BAND_OPACITY)
+            .encode(
+                y=_y_value("low", axis_title, (low, high)),
+                y2="high:Q",
+                color=alt.Color("colour:N", scale=None),
+                tooltip=[alt.Tooltip("band:N", title="RAG band")],
+            )
+        )
+        layers.append(
+            alt.Chart(_data(band_rows))
+            .mark_text(align="left", baseline="middle", dx=4, fontSize=9, fontWeight="bold")
+            .encode(
+                x=alt.XDatum(labels[0], type="ordinal"),
+                y=_y_value("middle", axis_title, (low, high)),
+                text="rag:N",
+                color=alt.Color("colour:N", scale=None),
+            )
+        )
+
+    line_labels: list[dict] = []
+    if bench:
+        rows = [
+            {"benchmark": k, "value": v, "label": f"{k}: {_fmt(v, unit)}", "colour": _benchmark_colour(k, i)}
+            for i, (k, v) in enumerate(bench.items())
+        ]
+        layers.append(
+            alt.Chart(_data(rows))
+            .mark_rule(strokeDash=[2, 2], size=1.5)
+            .encode(
+                y=_y_value("value", axis_title, (low, high)),
+                color=alt.Color("colour:N", scale=None),
+                tooltip=[alt.Tooltip("benchmark:N", title="Benchmark"), alt.Tooltip("value:Q", format=",.1f")],
+            )
+        )
+        line_labels += [{"label": r["label"], "value": r["value"]} for r in rows]
+
+    if not _missing(target):
+        row = [{"label": f"Target {_fmt(target, unit)}", "target": float(target)}]
+        layers.append(
+            alt.Chart(_data(row))
+            .mark_rule(strokeDash=[6, 4], size=1.5, color=TARGET_COLOUR)
+            .encode(y=_y_value("target", axis_title, (low, high)), tooltip=[alt.Tooltip("label:N", title="Target")])
+        )
+        line_labels.append({"label": row[0]["label"], "value": float(target)})
+    elif "target" in data.columns and data["target"].notna().any():
+        rows = data.loc[data["target"].notna(), ["month_label", "target"]]
+        layers.append(
+            alt.Chart(_data(rows))
+            .mark_line(strokeDash=[6, 4], interpolate="step", color=TARGET_COLOUR, size=1.5)
+            .encode(x=x, y=_y_value("target", axis_title, (low, high)), tooltip=["month_label:O", "target:Q"])
+        )
+        latest_target = float(rows["target"].iloc[-1])
+        line_labels.append({"label": f"Target {_fmt(latest_target, unit)}", "value": latest_target})
+
+    if line_labels:
+        # labels sit to the right of the plot, nudged apart where lines are close together
+        positions = _spread([r["value"] for r in line_labels], (high - low) * 12 / height)
+        for r, y_pos in zip(line_labels, positions, strict=True):
+            r["position"] = y_pos
+        layers.append(
+            alt.Chart(_data(line_labels))
+            .mark_text(align="left", baseline="middle", dx=width / len(labels) / 2 + 6, fontSize=10, color="#333333")
+            .encode(
+                x=alt.XDatum(labels[-1], type="ordinal"),
+                y=_y_value("position", axis_title, (low, high)),
+                text="label:N",
+            )
+        )
+
+    ok_rows = data[data["ok"]]
+    point_cols = ["month_label", "month", "value", "status", "note", "segment"]
+    point_cols += ["rag"] if "rag" in data.columns else []
+    tooltip = [
+        alt.Tooltip("month_label:O", title="Month"),
+        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    if not ok_rows.empty:
+        layers.append(
+            alt.Chart(_data(ok_rows[["month_label", "value", "segment"]]))
+            .mark_line(color=SERIES_COLOUR, strokeWidth=2)
+            .encode(x=x, y=_y_value("value", axis_title, (low, high)), detail="segment:N")
+        )
+        points = alt.Chart(_data(ok_rows[point_cols])).mark_point(filled=True, size=60, opacity=1)
+        if "rag" in data.columns:
+            colour, shape = _rag_encodings(ok_rows["rag"].fillna(RAG_LABELS["none"]))
+            points = points.encode(color=colour, shape=shape)
+            tooltip.append(alt.Tooltip("rag:N", title="RAG"))
+        else:
+            points = points.mark_point(filled=True, size=60, opacity=1, color=SERIES_COLOUR)
+        layers.append(points.encode(x=x, y=_y_value("value", axis_title, (low, high)), tooltip=tooltip))
+
+    gaps = data[~data["ok"]].assign(baseline=low)
+    if not gaps.empty:
+        gap_tooltip = [
+            alt.Tooltip("month_label:O", title="Month"),
+            alt.Tooltip("status:N", title="Status"),
+            alt.Tooltip("note:N", title="Reason"),
+        ]
+        gap_data = gaps[["month_label", "month", "status", "note", "baseline"]]
+        layers.append(
+            alt.Chart(_data(gap_data))
+            .mark_rule(strokeDash=[1, 3], color=GAP_COLOUR, size=1)
+            .encode(x=x, tooltip=gap_tooltip)
+        )
+        layers.append(
+            alt.Chart(_data(gap_data))
+            .mark_point(shape="square", filled=False, size=70, color=GAP_COLOUR, strokeWidth=1.5)
+            .encode(x=x, y=_y_value("baseline", axis_title, (low, high)), tooltip=gap_tooltip)
+        )
+
+    subtitle = []
+    if polarity in _POLARITY_WORDS:
+        subtitle.append(_POLARITY_WORDS[polarity].capitalize())
+    if not gaps.empty:
+        items = [f"{r.month_label} ({_gap_reasons([r.note])[0]})" for r in gaps.itertuples(index=False)]
+        subtitle.append("Not available: " + _join(items, limit=6))
+    description = _describe_trend(title, data, unit, target, bench, polarity)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle), description=description, width=width, height=height
+    )
+
+
+def _describe_trend(
+    title: str,
+    data: pd.DataFrame,
+    unit: str | Unit,
+    target: float | None,
+    bench: Mapping[str, float],
+    polarity: str,
+) -> str:
+    first, last = data["month_label"].iloc[0], data["month_label"].iloc[-1]
+    ok_rows = data[data["ok"]]
+    head = f"{title}, {first} to {last}: "
+    if ok_rows.empty:
+        text = head + "no month has a value"
+    else:
+        latest = ok_rows.iloc[-1]
+        when = "" if latest["month_label"] == last else f" ({latest['month_label']})"
+        text = head + f"latest {_fmt(latest['value'], unit)}{when}"
+        month_target = latest["target"] if "target" in data.columns else None
+        shown_target = target if not _missing(target) else month_target
+        if not _missing(shown_target):
+            text += f" against a target of {_fmt(shown_target, unit)}"
+        if "rag" in data.columns and latest["rag"]:
+            text += f", rated {latest['rag']}"
+        if polarity in _POLARITY_WORDS:
+            text += f" ({_POLARITY_WORDS[polarity]})"
+    if bench:
+        text += "; " + ", ".join(f"{k} {_fmt(v, unit)}" for k, v in bench.items())
+    gaps = data[~data["ok"]]
+    if not gaps.empty:
+        reasons = _gap_reasons(gaps["note"])
+        text += f"; {_plural(len(gaps), 'month')} not available ({'; '.join(reasons)})"
+    return text + "."
+
+
+# --- statistical neighbours ---------------------------------------------------------------
+
+
+def neighbour_bar_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    authority: str,
+    sn_average: float | None = None,
+    national: float | None = None,
+    polarity: Polarity | str | None,
+    width: int = 420,
+    bar_height: int = 20,
+) -> alt.LayerChart:
+    """The authority and its statistical neighbours, one horizontal bar each, best first.
+
+    ``frame``: ``la_name``, ``value``, ``reason`` (why a value is missing). Higher-is-better
+    measures are ranked largest first, lower-is-better smallest first, others largest first.
+    LAs without a value are not drawn (never as zero) but listed in the subtitle and the text
+    alternative. ``sn_average`` and ``national`` (England) are drawn as rules with a legend.
+    """
+    title = _check_title(title)
+    _require(frame, ("la_name", "value", "reason"), "neighbour_bar_chart")
+    polarity = _polarity(polarity)
+    names = [str(n) for n in frame["la_name"]]
+    if authority not in names:
+        raise ValueError(f"neighbour_bar_chart: the authority {authority!r} is not in the frame")
+    if len(set(names)) != len(names):
+        raise ValueError("neighbour_bar_chart: an LA appears twice")
+    work = pd.DataFrame(
+        {
+            "la_name": names,
+            "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "reason": [None if _missing(r) else str(r) for r in frame["reason"]],
+        }
+    )
+    absent = work[work["value"].isna()]
+    drawn = work[work["value"].notna()].copy()
+    ascending = polarity == "low"
+    drawn["_key"] = drawn["value"] if ascending else -drawn["value"]
+    drawn = drawn.sort_values(["_key", "la_name"], kind="stable").drop(columns="_key").reset_index(drop=True)
+    drawn["rank"] = np.arange(1, len(drawn) + 1)
+    group_label, others = authority, "Statistical neighbours"
+    drawn["group"] = np.where(drawn["la_name"] == authority, group_label, others)
+    drawn["label"] = [_fmt(v, unit) for v in drawn["value"]]
+    order = list(drawn["la_name"])
+    axis_title = _axis_title(unit)
+    bench = {
+        label: float(v)
+        for label, v in (("SN average", sn_average), ("England", national))
+        if v is not None and not _missing(v)
+    }
+    top = max([*drawn["value"], *bench.values(), 0.0])
+    high = _nice_ceiling(top * 1.1) if top > 0 else 1.0
+    if _is_percent(unit) and top <= 100:
+        high = min(high, 100.0)
+    x_scale = alt.Scale(domain=[0, high], nice=False)
+    bold = f"datum.value == {json.dumps(authority)} ? 'bold' : 'normal'"
+    y = alt.Y(
+        "la_name:N",
+        sort=order,
+        title="Local authority",
+        scale=alt.Scale(domain=order),
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=200),
+    )
+    tooltip = [
+        alt.Tooltip("la_name:N", title="Local authority"),
+        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+        alt.Tooltip("rank:Q", title=f"Rank (of {len(drawn)})"),
+    ]
+    bar_data = drawn[["la_name", "value", "rank", "group", "label"]]
+    layers: list[alt.Chart] = [
+        alt.Chart(_data(bar_data))
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=axis_title, scale=x_scale),
+            y=y,
+            color=alt.Color(
+                "group:N",
+                scale=alt.Scale(domain=[group_label, others], range=[SERIES_COLOUR, OTHER_COLOUR]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=tooltip,
+        ),
+        alt.Chart(_data(bar_data))
+        .mark_text(align="left", baseline="middle", dx=3, fontSize=10)
+        .encode(x=alt.X("value:Q", title=axis_title, scale=x_scale), y=y, text="label:N"),
+    ]
+    if bench:
+        rows = [
+            {"benchmark": f"{k} {_fmt(v, unit)}", "value": v, "colour": _benchmark_colour(k, i)}
+            for i, (k, v) in enumerate(bench.items())
+        ]
+        dashes = [_BENCHMARK_DASHES[i % len(_BENCHMARK_DASHES)] for i in range(len(rows))]
+        domain = [r["benchmark"] for r in rows]
+        layers.append(
+            alt.Chart(_data(rows))
+            .mark_rule(size=2)
+            .encode(
+                x=alt.X("value:Q", title=axis_title, scale=x_scale),
+                color=alt.Color(
+                    "benchmark:N",
+                    scale=alt.Scale(domain=domain, range=[r["colour"] for r in rows]),
+                    legend=alt.Legend(title="Benchmarks", orient="bottom"),
+                ),
+                strokeDash=alt.StrokeDash(
+                    "benchmark:N", scale=alt.Scale(domain=domain, range=dashes), legend=alt.Legend(title="Benchmarks")
+                ),
+                tooltip=[alt.Tooltip("benchmark:N", title="Benchmark")],
+            )
+        )
+    ranked = f"Ranked best first ({_POLARITY_WORDS[polarity]})" if polarity in ("high", "low") else None
+    subtitle = [ranked or "Ranked highest first"]
+    if not absent.empty:
+        subtitle.append("Not available: " + "; ".join(_with_reason(r.la_name, r.reason) for r in absent.itertuples()))
+    description = _describe_neighbours(title, drawn, absent, authority, unit, bench, polarity)
+    chart = alt.layer(*layers).properties(
+        title=_title(title, subtitle),
+        description=description,
+        width=width,
+        height=max(bar_height * max(len(drawn), 1), 60),
+    )
+    return chart.resolve_scale(color="independent", strokeDash="independent")
+
+
+def _with_reason(name: str, reason: str | None) -> str:
+    return f"{name} ({reason})" if reason else name
+
+
+def _describe_neighbours(
+    title: str,
+    drawn: pd.DataFrame,
+    absent: pd.DataFrame,
+    authority: str,
+    unit: str | Unit,
+    bench: Mapping[str, float],
+    polarity: str,
+) -> str:
+    own = drawn[drawn["la_name"] == authority]
+    if own.empty:
+        text = f"{title}: no value for {authority}; {_plural(len(drawn), 'authority', 'authorities')} shown"
+    else:
+        row = own.iloc[0]
+        ranking = "1 = best" if polarity in ("high", "low") else "1 = highest"
+        text = (
+            f"{title}: {authority} {_fmt(row['value'], unit)}, ranked {int(row['rank'])} of {len(drawn)} "
+            f"authorities with a value ({ranking})"
+        )
+    if bench:
+        text += "; " + ", ".join(f"{k} {_fmt(v, unit)}" for k, v in bench.items())
+    text += "."
+    if not absent.empty:
+        text += " Not available: " + _join([_with_reason(r.la_name, r.reason) for r in absent.itertuples()]) + "."
+    return text
+
+
+# --- small multiples ----------------------------------------------------------------------
+
+
+def small_multiples(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    columns: int = 4,
+    width: int = 170,
+    height: int = 110,
+) -> alt.FacetChart:
+    """A small trend per org unit, faceted, sharing the y axis.
+
+    ``frame``: ``org_unit``, ``month``, ``value``, ``status``, ``note`` (one row per org unit
+    and month), optionally ``target`` (drawn dashed) and ``rag`` (colours and shapes points).
+    Org units appear in the order of the frame. Months not ok are gaps with the reason in the
+    tooltip. The chart carries one data row per org unit and month.
+    """
+    title = _check_title(title)
+    _require(frame, ("org_unit", "month", "value", "status", "note"), "small_multiples")
+    units = list(dict.fromkeys(str(u) for u in frame["org_unit"]))
+    if not units:
+        raise ValueError("small_multiples: the frame has no rows")
+    parts = []
+    all_months = [_month_index(m) for m in frame["month"]]
+    first, last = min(all_months), max(all_months)
+    for unit_name in units:
+        rows = frame[frame["org_unit"].astype(str) == unit_name]
+        # every panel covers the same months, so holes at either end are shown as missing too
+        edges = pd.DataFrame(
+            {"month": [month_text(first), month_text(last)], "value": np.nan, "status": None, "note": None}
+        )
+        have = {_month_index(m) for m in rows["month"]}
+        pad = edges[[_month_index(m) not in have for m in edges["month"]]]
+        part = _trend_frame(pd.concat([rows, pad], ignore_index=True), "small_multiples")
+        parts.append(part.assign(org_unit=unit_name))
+    data = pd.concat(parts, ignore_index=True)
+    percent, axis_title = _is_percent(unit), _axis_title(unit)
+    targets = list(data["target"]) if "target" in data.columns else []
+    low, high = _domain([*data["value"], *targets], percent)
+    data["baseline"] = low
+    labels = [month_label(m) for m in range(first, last + 1)]
+    x = alt.X(
+        "month_label:O",
+        title=None,
+        sort=labels,
+        scale=alt.Scale(domain=labels),
+        axis=alt.Axis(labelAngle=-90, values=labels[:: max(1, len(labels) // 4)]),
+    )
+    y = _y_value("value", axis_title, (low, high))
+    tooltip = [
+        alt.Tooltip("org_unit:N", title="Org unit"),
+        alt.Tooltip("month_label:O", title="Month"),
+        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("note:N", title="Note"),
+    ]
+    layers = []
+    if "target" in data.columns:
+        layers.append(
+            alt.Chart()
+            .mark_line(strokeDash=[6, 4], interpolate="step", color=TARGET_COLOUR, size=1)
+            .encode(x=x, y=_y_value("target", axis_title, (low, high)))
+            .transform_filter("isValid(datum.target)")
+        )
+    layers.append(
+        alt.Chart()
+        .mark_line(color=SERIES_COLOUR, strokeWidth=1.5)
+        .encode(x=x, y=y, detail="segment:N")
+        .transform_filter("datum.ok")
+    )
+    points = alt.Chart().mark_point(filled=True, size=25, opacity=1, color=SERIES_COLOUR)
+    if "rag" in data.columns:
+        colour, shape = _rag_encodings(data["rag"].dropna().tolist() or [RAG_LABELS["none"]])
+        points = points.encode(color=colour, shape=shape)
+        tooltip.append(alt.Tooltip("rag:N", title="RAG"))
+    layers.append(points.encode(x=x, y=y, tooltip=tooltip).transform_filter("datum.ok"))
+    gap_tooltip = [
+        alt.Tooltip("org_unit:N", title="Org unit"),
+        alt.Tooltip("month_label:O", title="Month"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("note:N", title="Reason"),
+    ]
+    layers.append(
+        alt.Chart()
+        .mark_rule(strokeDash=[1, 3], color=GAP_COLOUR)
+        .encode(x=x, tooltip=gap_tooltip)
+        .transform_filter("!datum.ok")
+    )
+    layers.append(
+        alt.Chart()
+        .mark_point(shape="square", filled=False, size=30, color=GAP_COLOUR)
+        .encode(x=x, y=_y_value("baseline", axis_title, (low, high)), tooltip=gap_tooltip)
+        .transform_filter("!datum.ok")
+    )
+    columns_kept = ["org_unit", "month", "month_label", "value", "status", "note", "ok", "segment", "baseline"]
+    columns_kept += [c for c in ("target", "rag") if c in data.columns]
+    gaps = data[~data["ok"]]
+    subtitle = []
+    if not gaps.empty:
+        subtitle.append(
+            f"{_plural(len(gaps), 'month')} not available across org units: {'; '.join(_gap_reasons(gaps['note']))}"
+        )
+    description = _describe_multiples(title, data, units, unit, labels)
+    inner = alt.layer(*layers, data=_data(data[columns_kept])).properties(width=width, height=height)
+    return inner.facet(
+        facet=alt.Facet("org_unit:N", sort=units, title=None, header=alt.Header(labelFontWeight="bold")),
+        columns=columns,
+    ).properties(title=_title(title, subtitle), description=description)
+
+
+def _describe_multiples(title: str, data: pd.DataFrame, units: list[str], unit: str | Unit, labels: list[str]) -> str:
+    text = f"{title}, {labels[0]} to {labels[-1]}, {_plural(len(units), 'org unit')}"
+    latest = data[data["ok"]].groupby("org_unit", sort=False).tail(1)
+    if latest.empty:
+        text += ": no month has a value"
+    else:
+        lo, hi = latest.loc[latest["value"].idxmin()], latest.loc[latest["value"].idxmax()]
+        text += (
+            f": latest values range from {_fmt(lo['value'], unit)} ({lo['org_unit']}, {lo['month_label']}) "
+            f"to {_fmt(hi['value'], unit)} ({hi['org_unit']}, {hi['month_label']})"
+        )
+    gaps = data[~data["ok"]]
+    if not gaps.empty:
+        text += f"; {_plural(len(gaps), 'org unit month')} not available ({'; '.join(_gap_reasons(gaps['note']))})"
+    return text + "."
+
+
+# --- funnel plot --------------------------------------------------------------------------
+
+
+def control_limits(p: float, n: Any, z: float, scale: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper control limits of a proportion ``p`` (0 to 1) at denominators ``n``,
+    by the normal approximation p ± z·sqrt(p(1-p)/n), scaled and clipped to [0, scale]."""
+    n = np.asarray(n, dtype=float)
+    spread = z * np.sqrt(p * (1 - p) / n)
+    return np.clip((p - spread) * scale, 0, scale), np.clip((p + spread) * scale, 0, scale)
+
+
+def _funnel_grid(denominators: np.ndarray, points: int = 80) -> np.ndarray:
+    lo = max(1.0, math.floor(denominators.min() * 0.8))
+    hi = max(lo + 1.0, math.ceil(denominators.max() * 1.1))
+    grid = np.geomspace(lo, hi, points)
+    return np.unique(np.concatenate([grid, denominators.astype(float)]))
+
+
+def funnel_plot(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    overall_rate: float | None = None,
+    scale: float = 100,
+    denominator_title: str = "Denominator (number of children)",
+    width: int = 480,
+    height: int = 300,
+) -> alt.LayerChart:
+    """Org unit rates against their denominators, within funnel-shaped control limits.
+
+    ``frame``: ``org_unit``, ``numerator``, ``denominator`` (a proportion: numerator <=
+    denominator). Rate = scale * numerator / denominator. The limits surround the overall rate
+    (``overall_rate`` in rate units, else sum of numerators / sum of denominators) at 95% (z =
+    1.96) and 99.8% (z = 3.09), computed on a grid of denominators that includes every unit's
+    own. Units outside the limits are flagged by colour, shape, label and tooltip; units with a
+    denominator of 0 (or no figures) are left out and listed in the subtitle.
+    """
+    title = _check_title(title)
+    _require(frame, ("org_unit", "numerator", "denominator"), "funnel_plot")
+    if scale <= 0:
+        raise ValueError("funnel_plot: scale must be positive")
+    work = pd.DataFrame(
+        {
+            "org_unit": [str(u) for u in frame["org_unit"]],
+            "numerator": pd.to_numeric(frame["numerator"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "denominator": pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float, copy=True),
+        }
+    )
+    usable = work["numerator"].notna() & work["denominator"].notna() & (work["denominator"] > 0)
+    left_out = work[~usable]
+    work = work[usable].reset_index(drop=True)
+    if work.empty:
+        raise ValueError("funnel_plot: no org unit has a denominator above zero")
+    bad = work[(work["numerator"] < 0) | (work["numerator"] > work["denominator"])]
+    if not bad.empty:
+        raise ValueError(
+            "funnel_plot: a proportion needs 0 <= numerator <= denominator; not so for " + ", ".join(bad["org_unit"])
+        )
+    if overall_rate is None or _missing(overall_rate):
+        p = work["numerator"].sum() / work["denominator"].sum()
+    else:
+        p = float(overall_rate) / scale
+    if not 0 <= p <= 1:
+        raise ValueError(f"funnel_plot: the overall rate {p * scale:g} is outside 0 to {scale:g}")
+    n = work["denominator"].to_numpy()
+    work["rate"] = scale * work["numerator"] / work["denominator"]
+    lo95, hi95 = control_limits(p, n, Z_95, scale)
+    lo998, hi998 = control_limits(p, n, Z_998, scale)
+    rate = work["rate"].to_numpy()
+    outside998 = (rate < lo998) | (rate > hi998)
+    outside95 = ((rate < lo95) | (rate > hi95)) & ~outside998
+    within, out95, out998 = FUNNEL_FLAGS
+    work["flag"] = np.select([outside998, outside95], [out998, out95], within)
+    side = np.where(rate > scale * p, "above", "below")
+    work["position"] = [
+        f"{s} the {'99.8' if o998 else '95'}% limit" if (o998 or o95) else "within the 95% limits"
+        for s, o998, o95 in zip(side, outside998, outside95, strict=True)
+    ]
+    work["limits_95"] = [f"{_number(a)} to {_number(b)}" for a, b in zip(lo95, hi95, strict=True)]
+    work["limits_998"] = [f"{_number(a)} to {_number(b)}" for a, b in zip(lo998, hi998, strict=True)]
+
+    grid = _funnel_grid(n)
+    limit_rows = []
+    for level, z in (("95%", Z_95), ("99.8%", Z_998)):
+        lower, upper = control_limits(p, grid, z, scale)
+        for side_name, values in (("lower", lower), ("upper", upper)):
+            limit_rows += [
+                {"n": float(g), "level": level, "side": side_name, "series": f"{level} {side_name}", "limit": float(v)}
+                for g, v in zip(grid, values, strict=True)
+            ]
+    limits = pd.DataFrame(limit_rows)
+    axis_title = _axis_title(unit)
+    top = max(float(work["rate"].max()), float(limits["limit"].max()), p * scale)
+    high = min(float(scale), _nice_ceiling(top * 1.05)) if top > 0 else float(scale)
+    y_scale = alt.Scale(domain=[0, high], nice=False)
+    x_scale = alt.Scale(domain=[float(grid.min()), float(grid.max())], nice=False, zero=False)
+    x = alt.X("n:Q", title=denominator_title, scale=x_scale)
+    overall = [{"label": f"Overall rate {_fmt(p * scale, unit)}", "overall": p * scale}]
+    layers: list[alt.Chart] = [
+        alt.Chart(_data(limits))
+        .mark_line(color=GAP_COLOUR, strokeWidth=1.2)
+        .encode(
+            x=x,
+            y=alt.Y("limit:Q", title=axis_title, scale=y_scale),
+            detail="series:N",
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[6, 4], [1, 0]]),
+                legend=alt.Legend(title="Control limits", orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("series:N", title="Limit"), alt.Tooltip("n:Q", format=",.0f"), "limit:Q"],
+        ),
+        alt.Chart(_data(overall))
+        .mark_rule(color=TARGET_COLOUR, size=1.5)
+        .encode(
+            y=alt.Y("overall:Q", title=axis_title, scale=y_scale), tooltip=[alt.Tooltip("label:N", title="Overall")]
+        ),
+        alt.Chart(_data(overall))
+        .mark_text(align="right", baseline="bottom", dy=-3, fontSize=10, color=TARGET_COLOUR)
+        .encode(
+            x=alt.XDatum(float(grid.max()), type="quantitative"),
+            y=alt.Y("overall:Q", title=axis_title, scale=y_scale),
+            text="label:N",
+        ),
+    ]
+    flags = [f for f in FUNNEL_FLAGS if f in set(work["flag"])]
+    point_data = work[["org_unit", "numerator", "denominator", "rate", "flag", "position", "limits_95", "limits_998"]]
+    layers.append(
+        alt.Chart(_data(point_data.rename(columns={"denominator": "n"})))
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(
+            x=x,
+            y=alt.Y("rate:Q", title=axis_title, scale=y_scale),
+            color=alt.Color(
+                "flag:N",
+                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][0] for f in flags]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "flag:N",
+                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][1] for f in flags]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("org_unit:N", title="Org unit"),
+                alt.Tooltip("rate:Q", title=axis_title, format=",.1f"),
+                alt.Tooltip("numerator:Q", format=",.0f"),
+                alt.Tooltip("n:Q", title="denominator", format=",.0f"),
+                alt.Tooltip("position:N", title="Flag"),
+                alt.Tooltip("limits_95:N", title="95% limits"),
+                alt.Tooltip("limits_998:N", title="99.8% limits"),
+            ],
+        )
+    )
+    flagged = point_data[point_data["flag"] != within].rename(columns={"denominator": "n"})
+    if not flagged.empty:
+        layers.append(
+            alt.Chart(_data(flagged[["org_unit", "n", "rate"]]))
+            .mark_text(align="left", dx=7, fontSize=9)
+            .encode(x=x, y=alt.Y("rate:Q", title=axis_title, scale=y_scale), text="org_unit:N")
+        )
+    subtitle = [f"Control limits (95% and 99.8%) around the overall rate of {_fmt(p * scale, unit)}"]
+    if not left_out.empty:
+        subtitle.append("Left out (denominator 0 or no figure): " + ", ".join(left_out["org_unit"]))
+    description = _describe_funnel(title, work, left_out, p * scale, unit, side)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle), description=description, width=width, height=height
+    )
+
+
+def _describe_funnel(
+    title: str, work: pd.DataFrame, left_out: pd.DataFrame, overall: float, unit: str | Unit, side: np.ndarray
+) -> str:
+    text = f"{title}: {_plural(len(work), 'org unit')} against the overall rate of {_fmt(overall, unit)}"
+    out998 = work["flag"] == "Outside 99.8% limits"
+    out95 = work["flag"] == "Outside 95% limits"
+    if out998.any():
+        names = [f"{u} {s}" for u, s in zip(work.loc[out998, "org_unit"], side[out998.to_numpy()], strict=True)]
+        text += f"; {_plural(int(out998.sum()), 'unit')} outside the 99.8% limits ({_join(names)})"
+    if out95.any():
+        names = _join(list(work.loc[out95, "org_unit"]))
+        text += f"; {_plural(int(out95.sum()), 'unit')} outside the 95% limits only ({names})"
+    if not (out998.any() or out95.any()):
+        text += "; every unit is within the 95% limits"
+    text += "."
+    if not left_out.empty:
+        text += f" Left out with no denominator: {_join(list(left_out['org_unit']))}."
+    return text
+
+
+# --- annual trend -------------------------------------------------------------------------
+
+
+def annual_trend_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    authority: str | None = None,
+    width: int = 420,
+    height: int = 240,
+) -> alt.LayerChart:
+    """Annual values (year ending 31 March) of the authority and its benchmarks, grouped bars.
+
+    ``frame``: ``year`` ("2023-24"), ``series`` ("Northmoor", "SN average", "England",
+    "Regional"), ``value``, ``reason`` (why a value is missing). ``authority`` names the
+    highlighted series (default: the first series in the frame). Missing values are gaps marked
+    "n/a" on the baseline, their reason in the tooltip and the subtitle.
+    """
+    title = _check_title(title)
+    _require(frame, ("year", "series", "value", "reason"), "annual_trend_chart")
+    work = pd.DataFrame(
+        {
+            "year": [str(y) for y in frame["year"]],
+            "series": [str(s) for s in frame["series"]],
+            "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "reason": [None if _missing(r) else str(r) for r in frame["reason"]],
+        }
+    )
+    if work.empty:
+        raise ValueError("annual_trend_chart: the frame has no rows")
+    if work.duplicated(["year", "series"]).any():
+        raise ValueError("annual_trend_chart: a (year, series) pair appears twice")
+    years = sorted(set(work["year"]))
+    series = list(dict.fromkeys(work["series"]))
+    authority = authority or series[0]
+    if authority not in series:
+        raise ValueError(f"annual_trend_chart: the authority {authority!r} is not a series")
+    series = [authority] + [s for s in series if s != authority]
+    # every year and series appears: pairs absent from the frame are gaps too
+    full = pd.MultiIndex.from_product([years, series], names=["year", "series"]).to_frame(index=False)
+    work = full.merge(work, on=["year", "series"], how="left")
+    work["reason"] = [
+        ("no figure" if r is None or _missing(r) else r) if _missing(v) else r
+        for v, r in zip(work["value"], work["reason"], strict=True)
+    ]
+    colours = [SERIES_COLOUR] + [_benchmark_colour(s, i) for i, s in enumerate(series[1:])]
+    percent, axis_title = _is_percent(unit), _axis_title(unit)
+    low, high = _domain(work["value"], percent)
+    work["label"] = [_fmt(v, unit) for v in work["value"]]
+    work["baseline"] = low
+    x = alt.X(
+        "year:O", title="Year ending 31 March", sort=years, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0)
+    )
+    x_offset = alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series))
+    colour = alt.Color(
+        "series:N", sort=series, scale=alt.Scale(domain=series, range=colours), legend=alt.Legend(title=None)
+    )
+    present = work[work["value"].notna()]
+    gaps = work[work["value"].isna()]
+    layers: list[alt.Chart] = []
+    if not present.empty:
+        layers.append(
+            alt.Chart(_data(present[["year", "series", "value", "label"]]))
+            .mark_bar()
+            .encode(
+                x=x,
+                xOffset=x_offset,
+                y=_y_value("value", axis_title, (low, high)),
+                color=colour,
+                tooltip=[
+                    alt.Tooltip("year:O", title="Year"),
+                    alt.Tooltip("series:N", title="Series"),
+                    alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+                ],
+            )
+        )
+    if not gaps.empty:
+        layers.append(
+            alt.Chart(_data(gaps[["year", "series", "reason", "baseline"]]))
+            .mark_text(text="n/a", baseline="bottom", dy=-2, fontSize=9, color=GAP_COLOUR, angle=270, align="left")
+            .encode(
+                x=x,
+                xOffset=x_offset,
+                y=_y_value("baseline", axis_title, (low, high)),
+                tooltip=[
+                    alt.Tooltip("year:O", title="Year"),
+                    alt.Tooltip("series:N", title="Series"),
+                    alt.Tooltip("reason:N", title="Reason"),
+                ],
+            )
+        )
+    subtitle = []
+    if not gaps.empty:
+        subtitle.append(
+            "Not available: " + _join([f"{r.series} {r.year} ({r.reason})" for r in gaps.itertuples()], limit=6)
+        )
+    description = _describe_annual(title, work, years, series, authority, unit)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle), description=description, width=width, height=height
+    )
+
+
+def _describe_annual(
+    title: str, work: pd.DataFrame, years: list[str], series: list[str], authority: str, unit: str | Unit
+) -> str:
+    text = f"{title}, {years[0]} to {years[-1]}: "
+    own = work[(work["series"] == authority) & work["value"].notna()]
+    if own.empty:
+        text += f"no value for {authority}"
+        year = years[-1]
+    else:
+        latest = own.iloc[-1]
+        year = latest["year"]
+        text += f"{authority} {_fmt(latest['value'], unit)} in {year}"
+    others = work[(work["year"] == year) & (work["series"] != authority) & work["value"].notna()]
+    if not others.empty:
+        text += " against " + ", ".join(f"{r.series} {_fmt(r.value, unit)}" for r in others.itertuples())
+    text += "."
+    gaps = work[work["value"].isna()]
+    if not gaps.empty:
+        text += " Not available: " + _join([f"{r.series} {r.year} ({r.reason})" for r in gaps.itertuples()]) + "."
+    return text
+
+
+# --- images and inspection ----------------------------------------------------------------
+
+
+def _vl_version() -> str | None:
+    import vl_convert as vlc
+
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return wanted if wanted in vlc.get_vegalite_versions() else None
+
+
+def to_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Path:
+    """Write the chart as PNG (``scale`` 2 suits slides and print), offline, with no browser."""
+    import vl_convert as vlc
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    png = vlc.vegalite_to_png(chart.to_json(), vl_version=_vl_version(), scale=scale, allowed_base_urls=[])
+    path.write_bytes(png)
+    return path
+
+
+def to_svg(chart: alt.TopLevelMixin, path: str | Path) -> Path:
+    """Write the chart as SVG, offline, with no browser."""
+    import vl_convert as vlc
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    svg = vlc.vegalite_to_svg(chart.to_json(), vl_version=_vl_version(), allowed_base_urls=[])
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def chart_data_rows(chart: alt.TopLevelMixin | Mapping[str, Any]) -> int:
+    """Number of data rows embedded in a chart (inline values and named datasets)."""
+    spec = chart if isinstance(chart, Mapping) else chart.to_dict()
+    total = sum(len(rows) for rows in spec.get("datasets", {}).values())
+
+    def walk(node: Any) -> int:
+        if isinstance(node, Mapping):
+            count = 0
+            for key, value in node.items():
+                if key == "data" and isinstance(value, Mapping) and isinstance(value.get("values"), list):
+                    count += len(value["values"])
+                elif key != "datasets":
+                    count += walk(value)
+            return count
+        if isinstance(node, list):
+            return sum(walk(v) for v in node)
+        return 0
+
+    return total + walk(spec)
