@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from csc_workbench.assess.scorecard import rag_counts, scorecard
+from csc_workbench.benchmarks.sources import read_ees, read_lait
 from csc_workbench.config import load_params
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.ingest.aggregates import ingest_aggregates
@@ -48,6 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     annex.add_argument("--from", dest="first_month", default=None, help="first month to compute, YYYY-MM")
     annex.add_argument("--quarantine", default="data/quarantine", help="folder for rows that could not be used")
     _common(annex)
+
+    bench = sources.add_parser("benchmarks", help="DfE downloads: EES tidy CSVs or the LAIT parquet, as downloaded")
+    bench.add_argument("files", nargs="+", type=Path)
+    _common(bench)
+
+    benchmarks = commands.add_parser("benchmarks", help="DfE benchmarks of an indicator for a real authority")
+    benchmarks.add_argument("--indicator", required=True, help="catalogue indicator id")
+    benchmarks.add_argument("--la", default=None, help="LA code, old (886) or new (E10000016); default the authority's")
+    benchmarks.add_argument("--year", type=int, default=None, help="year ending 31 March, e.g. 2025")
+    benchmarks.add_argument("--model", choices=("auto", "2025", "2021"), default="auto", help="statistical neighbours")
+    benchmarks.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _common(benchmarks)
 
     demo = commands.add_parser("demo", help="write the synthetic demo county's data (and load it with --ingest)")
     demo.add_argument("--out", default="data/demo", type=Path)
@@ -110,6 +123,19 @@ def run(args: argparse.Namespace) -> int:
             vintage, rows = ingest_aggregates(path, params, store)
             print(f"{path}: {rows} atoms stored as vintage {vintage} in {store.path}")
         return 0
+    if args.command == "ingest" and args.source == "benchmarks":
+        store = Store(args.store)
+        for path in args.files:
+            frame = read_lait(path) if path.suffix.lower() == ".parquet" else read_ees(path)
+            vintage = store.add_benchmarks(frame, str(path))
+            unavailable = int(frame["value"].isna().sum())
+            print(
+                f"{path}: {len(frame):,} figures ({frame['measure'].nunique()} measures, "
+                f"{unavailable:,} not available with their reason) stored as vintage {vintage}"
+            )
+        return 0
+    if args.command == "benchmarks":
+        return _benchmarks(args, params)
     if args.command == "ingest":
         first = parse_month(args.first_month) if args.first_month else None
         report = load_annex_a(args.path, params, Store(args.store), args.as_at, first, args.quarantine)
@@ -134,6 +160,39 @@ def run(args: argparse.Namespace) -> int:
             _print_frame(frame, args.format)
         return 0
     raise AssertionError(args.command)
+
+
+def _benchmarks(args: argparse.Namespace, params) -> int:
+    from csc_workbench.assess.benchmarking import indicator_benchmark_table
+
+    if args.indicator not in params.catalogue:
+        raise KeyError(f"unknown indicator {args.indicator!r}")
+    store = Store(args.store) if Path(args.store).exists() else None
+    years = [args.year] if args.year else None
+    table = indicator_benchmark_table(params, args.indicator, args.la, years, args.model, store)
+    if table is None:
+        print(f"{args.indicator}: DfE publishes no equivalent (no benchmark: entry in the catalogue)")
+        return 0
+    if args.format != "table":
+        _print_frame(table.drop(columns=["sn", "sn_missing"], errors="ignore"), args.format)
+        return 0
+    first = table.iloc[0]
+    print(f"{params.catalogue[args.indicator].title}")
+    print(f"{first['la_name']} ({first['la_code']}); DfE {first['benchmark_source']} {first['benchmark_measure']}")
+    if first["benchmark_note"]:
+        print(f"note: {first['benchmark_note']}")
+    columns = {
+        "period": "year", "la_value": "LA", "sn_average": "SN avg", "best_sn_value": "best SN",
+        "best_sn_name": "best SN is", "regional": "region", "national": "England", "q1": "Q1", "median": "median",
+        "q3": "Q3", "top_quartile_threshold": "top quartile from", "rank": "rank", "rank_of": "of",
+        "quartile": "quartile", "sn_model": "SN model", "la_reason": "not available because",
+    }  # fmt: skip
+    _print_frame(table[[c for c in columns if c in table]].rename(columns=columns), "table")
+    if args.year:
+        for neighbour in first["sn"]:
+            value = "-" if neighbour["value"] is None else f"{neighbour['value']:g}"
+            print(f"  SN {neighbour['rank']}: {neighbour['la_name']}: {value} {neighbour['reason'] or ''}")
+    return 0
 
 
 def _demo(args: argparse.Namespace, params) -> int:

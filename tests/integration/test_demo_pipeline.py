@@ -127,3 +127,83 @@ def test_excluding_uasc_changes_children_in_care(county) -> None:
     uasc = store.latest(["cic_uasc_open"], [top], ["all"], month, month)["value"].item()
     assert uasc > 0
     assert excluding.loc["cic_open", "value"] == every.loc["cic_open", "value"] - uasc
+
+
+def test_every_chart_kind_renders_from_demo_data(county, tmp_path) -> None:
+    """Trend, neighbour ranking, small multiples, funnel and annual trend, drawn from the demo's
+    aggregates and the comparator's DfE figures, each to a PNG; benchmark charts say whose
+    figures they are."""
+    import pandas as pd
+
+    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label, dfe_figures
+    from csc_workbench.assess.scorecard import gaps_from_params
+    from csc_workbench.assess.windows import window_values
+    from csc_workbench.benchmarks import benchmark_set, mapping_values, neighbour_frame, statistical_neighbours
+    from csc_workbench.present import charts
+
+    params, _, store, _ = county
+    top, end = params.authority.org_units.name, parse_month(END)
+    label = comparison_label(params)
+    assert "SYNTHETIC" in label and "Kent" in label
+    ind = params.catalogue["cin_seen_28d"]
+    teams = params.authority.at_level("team")
+    months = list(range(end - 12, end + 1))
+    atoms = store.latest([ind.id], [top, *teams], ["all"], end - 12, end)
+    requests = pd.DataFrame(
+        [(ind.id, org, "all", m, "snapshot") for org in [top, *teams] for m in months],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )
+    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+    values["month"] = values["period"].map(month_text)
+    trend = charts.trend_chart(
+        values[values["org_unit"] == top], title=f"{ind.title} (SYNTHETIC)", unit=ind.unit.value,
+        target=ind.target_for(end), bands=charts.bands_for(ind, end), polarity=ind.polarity.value,
+    )  # fmt: skip
+    multiples = charts.small_multiples(values[values["org_unit"] != top], title="By team (SYNTHETIC)", unit="%")
+    latest = atoms[(atoms["period"] == end) & atoms["org_unit"].isin(teams)]
+    funnel = charts.funnel_plot(latest[["org_unit", "numerator", "denominator"]], title="Teams (SYNTHETIC)", unit="%")
+    rate = params.catalogue["cic_rate_per_10k"]
+    figures = mapping_values(rate.benchmark, dfe_figures(store))
+    result = benchmark_set(figures, "886", 2025, rate.polarity, statistical_neighbours("886"))
+    ranking = charts.neighbour_bar_chart(
+        neighbour_frame(result), title=f"Children in care per 10,000, 2024-25. {label}", unit=rate.unit.value,
+        authority=result["la_name"], sn_average=result["sn_average"], national=result["national"],
+        polarity=rate.polarity.value,
+    )  # fmt: skip
+    comparison = annual_comparison(store, params, rate.id, END)
+    assert {"Northmoor (synthetic)", "SN average", "England"} <= set(comparison["series"])
+    annual = charts.annual_trend_chart(comparison, title=f"Children in care per 10,000. {label}", unit=rate.unit.value)
+    for name, chart in {"trend": trend, "multiples": multiples, "funnel": funnel, "ranking": ranking,
+                        "annual": annual}.items():  # fmt: skip
+        path = tmp_path / f"{name}.png"
+        charts.to_png(chart, path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000, name
+        spec = chart.to_dict()
+        title = spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+        assert "SYNTHETIC" in str(title), name
+        assert spec.get("description"), name
+
+
+def test_cli_benchmarks_and_loading_a_download(county, tmp_path, capsys) -> None:
+    """`cscw benchmarks` prints a real authority's set; `cscw ingest benchmarks` stores a download
+    that then takes precedence over the shipped extract for its measure."""
+    from csc_workbench.assess.benchmarking import dfe_figures
+    from csc_workbench.cli import main
+
+    store = tmp_path / "store.duckdb"
+    assert main(["benchmarks", "--indicator", "rereferrals_12m", "--la", "886", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "Kent (886)" in out and "2024-25 21.6" in out
+    download = tmp_path / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+    download.write_text(
+        "\ufefftime_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+        "old_la_code,new_la_code,la_name,rereferral_percent\n"
+        "2025,Reporting year,National,E92000001,England,,,,,,22.6\n"
+        "2025,Reporting year,Local authority,E92000001,England,E12000008,South East,886,E10000016,Kent,c\n",
+        encoding="utf-8",
+    )
+    assert main(["ingest", "benchmarks", str(download), "--store", str(store)]) == 0
+    assert "1 not available with their reason" in capsys.readouterr().out
+    loaded = dfe_figures(Store(store))
+    kent = loaded[(loaded["measure"] == "rereferral_percent") & (loaded["old_la_code"] == "886")]
+    assert kent["value"].isna().all() and kent["reason"].str.contains("confidentiality").all()

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS atoms (
     vintage            INTEGER NOT NULL REFERENCES vintages (vintage),
     PRIMARY KEY (indicator, period, org_unit, cohort, "window", vintage)
 );
+CREATE TABLE IF NOT EXISTS benchmarks (
+    source VARCHAR, dataset VARCHAR, measure VARCHAR, filters VARCHAR, year INTEGER, level VARCHAR,
+    region_code VARCHAR, region_name VARCHAR, old_la_code VARCHAR, new_la_code VARCHAR, la_name VARCHAR,
+    value DOUBLE, reason VARCHAR,
+    vintage INTEGER NOT NULL REFERENCES vintages (vintage)
+);
 CREATE OR REPLACE VIEW atoms_latest AS
     SELECT * EXCLUDE (rank) FROM (
         SELECT a.*, v.source, row_number() OVER (
@@ -122,6 +128,42 @@ class Store:
         query = f'SELECT * FROM atoms_latest {where} ORDER BY indicator, org_unit, cohort, "window", period'
         with self._connect(read_only=True) as con:
             return con.execute(query, params).df()
+
+    def add_benchmarks(self, frame: pd.DataFrame, source: str) -> int:
+        """Store a DfE download (the long frame of ``csc_workbench.benchmarks``) as a new vintage."""
+        from csc_workbench.benchmarks.sources import LONG_COLUMNS
+
+        incoming = frame.reindex(columns=LONG_COLUMNS)
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                vintage = con.execute("SELECT nextval('vintage_seq')").fetchone()[0]
+                con.execute(
+                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, 'benchmarks', ?)",
+                    [vintage, source, len(incoming)],
+                )
+                con.register("incoming", incoming)
+                con.execute("INSERT INTO benchmarks SELECT *, ? FROM incoming", [vintage])
+                con.unregister("incoming")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return int(vintage)
+
+    def benchmarks(self) -> pd.DataFrame:
+        """Loaded DfE figures: for each source and dataset, the rows of its latest load."""
+        if not self.path.exists():
+            return pd.DataFrame()
+        with self._connect(read_only=True) as con:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "benchmarks" not in tables:
+                return pd.DataFrame()
+            return con.execute(
+                """SELECT * EXCLUDE (vintage) FROM benchmarks b
+                   WHERE vintage = (SELECT max(vintage) FROM benchmarks
+                                    WHERE source = b.source AND dataset = b.dataset AND measure = b.measure)"""
+            ).df()
 
     def latest_month(self) -> int:
         """The latest month with any atom (ValueError when the store is empty)."""
