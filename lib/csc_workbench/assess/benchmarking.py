@@ -57,10 +57,13 @@ def indicator_benchmark_table(
     return indicator_benchmarks(params.catalogue[indicator_id], dfe_figures(store), code, years, model)
 
 
-def annual_comparison(store: Store, params: Params, indicator_id: str, month: str | int) -> pd.DataFrame:
+def annual_comparison(
+    store: Store, params: Params, indicator_id: str, month: str | int, years: int = 5
+) -> pd.DataFrame:
     """``year``, ``series``, ``value``, ``reason``: the authority's own financial-year values from
-    its data, with the SN average, region and England for the years DfE has published. For the
-    synthetic demo the authority's values are synthetic and the benchmarks are its comparator's."""
+    its data, with the SN average, region and England for the years DfE has published, over the
+    last ``years`` financial years (the year to date included). For the synthetic demo the
+    authority's values are synthetic and the benchmarks are its comparator's."""
     own = read_annual_trend(store, params, month, indicators=[indicator_id])
     rows = [
         (row.year, params.authority.short_name, row.value, row.note if row.status != "ok" else None)
@@ -79,4 +82,6 @@ def annual_comparison(store: Store, params: Params, indicator_id: str, month: st
                 rows.append((label, f"{params.authority.short_name} (published)", r.la_value, r.la_reason))
     frame = pd.DataFrame(rows, columns=["year", "series", "value", "reason"])
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    recent = sorted(frame["year"].unique())[-years:]
+    frame = frame[frame["year"].isin(recent)]
     return frame.sort_values(["year", "series"], kind="stable").reset_index(drop=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -252,11 +253,16 @@ def _domain(values: Iterable[float | None], percent: bool, zero: bool = True) ->
     return low - span * 0.1, high
 
 
+#: Longer title and subtitle lines are wrapped, so that a long title never widens the chart.
+TITLE_WIDTH, SUBTITLE_WIDTH = 90, 120
+
+
 def _title(text: str, subtitle: Sequence[str]) -> alt.TitleParams:
-    lines = [s for s in subtitle if s]
+    heading = textwrap.wrap(text, TITLE_WIDTH) if len(text) > TITLE_WIDTH else text
+    lines = [wrapped for s in subtitle if s for wrapped in textwrap.wrap(s, SUBTITLE_WIDTH)]
     if lines:
-        return alt.TitleParams(text=text, subtitle=lines, anchor="start")
-    return alt.TitleParams(text=text, anchor="start")
+        return alt.TitleParams(text=heading, subtitle=lines, anchor="start")
+    return alt.TitleParams(text=heading, anchor="start")
 
 
 def _join(items: Sequence[str], limit: int = 4) -> str:
