@@ -188,6 +188,17 @@ def scorecard_from_atoms(
     )
 
 
+def resolve_org_units(params: Params, org_units: str | Iterable[str] | None) -> list[str]:
+    """The org units asked for, checked against the hierarchy (None means the authority)."""
+    if org_units is None:
+        return [params.authority.org_units.name]
+    units = [org_units] if isinstance(org_units, str) else list(org_units)
+    for org in units:
+        if org not in params.authority.org_unit_names:
+            raise KeyError(f"unknown org unit {org!r}; known: {', '.join(params.authority.org_unit_names)}")
+    return units
+
+
 def scorecard(
     store: Store,
     params: Params,
@@ -197,14 +208,7 @@ def scorecard(
 ) -> pd.DataFrame:
     """Scorecard for one month read from the store (default org unit: the authority)."""
     month = parse_month(month) if isinstance(month, str) else month
-    if org_units is None:
-        org_units = [params.authority.org_units.name]
-    elif isinstance(org_units, str):
-        org_units = [org_units]
-    org_units = list(org_units)
-    for org in org_units:
-        if org not in params.authority.org_unit_names:
-            raise KeyError(f"unknown org unit {org!r}; known: {', '.join(params.authority.org_unit_names)}")
+    org_units = resolve_org_units(params, org_units)
     if cohort not in params.catalogue.cohorts:
         raise KeyError(f"unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
     ids = [i.id for i in params.catalogue.indicators if i.scorecard]

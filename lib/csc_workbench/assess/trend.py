@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from csc_workbench.assess.scorecard import gaps_from_params
+from csc_workbench.assess.scorecard import gaps_from_params, resolve_org_units
 from csc_workbench.assess.windows import window_values
 from csc_workbench.config import Params
 from csc_workbench.config.catalogue import Catalogue, DataPeriod, Indicator
@@ -91,13 +91,7 @@ def read_annual_trend(
 ) -> pd.DataFrame:
     """``annual_trend`` read from the store (default org unit: the authority)."""
     month = parse_month(month) if isinstance(month, str) else month
-    units = (
-        [params.authority.org_units.name]
-        if org_units is None
-        else [org_units]
-        if isinstance(org_units, str)
-        else list(org_units)
-    )
+    units = resolve_org_units(params, org_units)
     ids = list(indicators) if indicators is not None else params.catalogue.ids
     cohorts = {cohort} | {params.catalogue[i].cohort for i in ids if params.catalogue[i].cohort}
     first = last_complete_march(month) - 12 * (years - 1) - 11

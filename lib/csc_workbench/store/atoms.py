@@ -77,31 +77,37 @@ class Store:
         finally:
             con.close()
 
+    @contextmanager
+    def _new_vintage(self, source: str, kind: str, rows: int):
+        """A connection inside a transaction with a new vintage registered: all or nothing."""
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                vintage = int(con.execute("SELECT nextval('vintage_seq')").fetchone()[0])
+                con.execute(
+                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, ?, ?)",
+                    [vintage, source, kind, rows],
+                )
+                yield con, vintage
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     def add_vintage(self, atoms: pd.DataFrame, source: str, kind: str) -> int:
         """Store validated atoms as a new vintage, all or nothing; returns the vintage number."""
         frame = atoms.reindex(columns=ATOM_COLUMNS)
         if frame.duplicated(KEY).any():
             raise ValueError("atoms to store have duplicate keys")
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                vintage = con.execute("SELECT nextval('vintage_seq')").fetchone()[0]
-                con.execute(
-                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, ?, ?)",
-                    [vintage, source, kind, len(frame)],
-                )
-                con.register("incoming", frame)
-                con.execute(
-                    'INSERT INTO atoms SELECT indicator, period, org_unit, cohort, "window", '
-                    "numerator, denominator, value, unavailable_reason, ? FROM incoming",
-                    [vintage],
-                )
-                con.unregister("incoming")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return int(vintage)
+        with self._new_vintage(source, kind, len(frame)) as (con, vintage):
+            con.register("incoming", frame)
+            con.execute(
+                'INSERT INTO atoms SELECT indicator, period, org_unit, cohort, "window", '
+                "numerator, denominator, value, unavailable_reason, ? FROM incoming",
+                [vintage],
+            )
+            con.unregister("incoming")
+        return vintage
 
     def latest(
         self,
@@ -134,22 +140,11 @@ class Store:
         from csc_workbench.benchmarks.sources import LONG_COLUMNS
 
         incoming = frame.reindex(columns=LONG_COLUMNS)
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                vintage = con.execute("SELECT nextval('vintage_seq')").fetchone()[0]
-                con.execute(
-                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, 'benchmarks', ?)",
-                    [vintage, source, len(incoming)],
-                )
-                con.register("incoming", incoming)
-                con.execute("INSERT INTO benchmarks SELECT *, ? FROM incoming", [vintage])
-                con.unregister("incoming")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return int(vintage)
+        with self._new_vintage(source, "benchmarks", len(incoming)) as (con, vintage):
+            con.register("incoming", incoming)
+            con.execute("INSERT INTO benchmarks SELECT *, ? FROM incoming", [vintage])
+            con.unregister("incoming")
+        return vintage
 
     def benchmarks(self) -> pd.DataFrame:
         """Loaded DfE figures: for each source and dataset, the rows of its latest load."""
