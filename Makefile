@@ -6,18 +6,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv report test lint format bench clean
+.PHONY: venv report test lint format bench clean system-deps
 
 DEMO_STORE := data/demo.duckdb
 
-# Until the HTML pack lands, the monthly job on the demo data writes the scorecard of every org unit.
+# The monthly job on the demo data: generate and load the SYNTHETIC county, build the latest
+# month's offline HTML pack (the authority and its four areas) and a CSV of every scorecard.
 report: $(STAMP)
 	rm -f $(DEMO_STORE)
 	$(BIN)/cscw demo --ingest --store $(DEMO_STORE)
 	mkdir -p outputs
 	$(BIN)/cscw scorecard --month latest --org-unit all --store $(DEMO_STORE) --format csv > outputs/scorecard_SYNTHETIC_demo.csv
-	$(BIN)/cscw scorecard --month latest --store $(DEMO_STORE)
-	@echo "Scorecards of every org unit (SYNTHETIC demo data): outputs/scorecard_SYNTHETIC_demo.csv"
+	$(BIN)/cscw run --month latest --org-units Northmoor "North Northmoor" "South Northmoor" "East Northmoor" "West Northmoor" --store $(DEMO_STORE)
+	@echo "Open outputs/<month>/index.html (SYNTHETIC demo data); every scorecard: outputs/scorecard_SYNTHETIC_demo.csv"
+
+# Debian's chromium, for the browser tests (idempotent; needs root, as CI is).
+system-deps:
+	bash scripts/install_system_deps.sh
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench scripts
 	$(BIN)/ruff format --check lib tests bench scripts
 
-test: lint
+test: lint system-deps
 	$(BIN)/pytest
 
 format: $(STAMP)

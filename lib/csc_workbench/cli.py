@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     benchmarks.add_argument("--format", choices=("table", "csv", "json"), default="table")
     _common(benchmarks)
 
+    pack = commands.add_parser("run", help="build the month's offline HTML pack in outputs/<YYYY-MM>/")
+    pack.add_argument("--month", required=True, help="YYYY-MM, or 'latest'")
+    pack.add_argument("--org-units", nargs="+", default=None, help="default the authority; 'all' for every one")
+    pack.add_argument("--areas", nargs="+", default=None, help="indicator areas with a notebook (default all)")
+    pack.add_argument("--jobs", type=int, default=None)
+    pack.add_argument("--out", type=Path, default=Path("outputs"))
+    _common(pack)
+
     demo = commands.add_parser("demo", help="write the synthetic demo county's data (and load it with --ingest)")
     demo.add_argument("--out", default="data/demo", type=Path)
     demo.add_argument("--end-month", default=None, help="last month of data, YYYY-MM (default: last complete month)")
@@ -136,6 +144,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "benchmarks":
         return _benchmarks(args, params)
+    if args.command == "run":
+        from csc_workbench.pack.run import build_pack
+
+        result = build_pack(args.month, args.params, args.store, args.out, args.org_units, args.areas, args.jobs)
+        print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
+        for failure in result.failures:
+            print(f"FAILED {failure.page.output}: {failure.error.splitlines()[0]}", file=sys.stderr)
+        return 1 if result.failures else 0
     if args.command == "ingest":
         first = parse_month(args.first_month) if args.first_month else None
         report = load_annex_a(args.path, params, Store(args.store), args.as_at, first, args.quarantine)

@@ -1,0 +1,237 @@
+"""Small pure helpers the pack's notebooks call, so that the notebooks stay thin.
+
+Tables come back as HTML strings (shown with ``IPython.display.HTML``) or tidy frames; charts
+come from :mod:`csc_workbench.present.charts`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import pandas as pd
+
+from csc_workbench.assess.scorecard import gaps_from_params, resolve_org_units
+from csc_workbench.assess.windows import OK, window_values
+from csc_workbench.config import Params
+from csc_workbench.config.catalogue import Indicator
+from csc_workbench.periods import month_label, month_text, parse_month
+from csc_workbench.present.charts import RAG_COLOURS, RAG_LABELS
+from csc_workbench.present.tables import format_scorecard
+from csc_workbench.store.atoms import Store
+
+#: Children-in-care indicators the children_in_care page charts (catalogue ids).
+CIC_INDICATORS = ("cic_rate_per_10k", "cic_3plus_placements", "cic_same_placement_2y")
+
+_TABLE_STYLE = "border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em 0;"
+_CELL = "border:1px solid #ccc;padding:2px 6px;"
+
+
+def _month(month: str | int) -> int:
+    return parse_month(month) if isinstance(month, str) else int(month)
+
+
+def data_as_at(store: Store) -> str:
+    """The date of the latest load into the store (what the figures are "as at")."""
+    vintages = store.vintages()
+    if vintages.empty:
+        return "unknown"
+    return pd.Timestamp(vintages["loaded_at"].max()).strftime("%d %B %Y")
+
+
+def rag_cell(letter: str, rag: object) -> str:
+    """A RAG cell: the palette colour as background, always with its letter (never colour alone)."""
+    if not isinstance(rag, str) or not rag:
+        return f'<td style="{_CELL}text-align:center;color:#555" title="Not rated">{html.escape(letter)}</td>'
+    colour = RAG_COLOURS.get(rag, RAG_COLOURS["none"])
+    return (
+        f'<td class="rag-{rag}" style="{_CELL}text-align:center;font-weight:bold;color:#fff;background:{colour}" '
+        f'title="{RAG_LABELS.get(rag, rag)}">{html.escape(letter)}</td>'
+    )
+
+
+_SHOWN = [
+    ("title", "Indicator"), ("period", "Period"), ("value", "Value"), ("rag", "RAG"), ("target", "Target"),
+    ("1m ago", "Last month"), ("dot 1m", "DoT 1m"), ("1y ago", "Year ago"), ("dot 1y", "DoT 1y"),
+    ("r3m", "R3M"), ("r3m rag", "R3M RAG"), ("ytd", "YTD"),
+]  # fmt: skip
+
+
+def scorecard_html(frame: pd.DataFrame, area_titles: dict[str, str] | None = None) -> str:
+    """The scorecard as an HTML table grouped by area, RAG cells coloured, arrows for travel."""
+    shown = format_scorecard(frame)
+    shown["area"] = list(frame["area"])
+    shown["_rag"] = list(frame["rag"])
+    shown["_r3m_rag"] = list(frame["r3m_rag"])
+    head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(label)}</th>' for _, label in _SHOWN)
+    parts = [f'<table class="cscw-scorecard" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead><tbody>']
+    for area, rows in shown.groupby("area", sort=False):
+        name = (area_titles or {}).get(area, str(area).replace("_", " ").capitalize())
+        parts.append(
+            f'<tr><th colspan="{len(_SHOWN)}" style="{_CELL}text-align:left;background:#dde6f0">'
+            f"{html.escape(name)}</th></tr>"
+        )
+        for r in rows.to_dict("records"):
+            cells = []
+            for key, _ in _SHOWN:
+                text = str(r[key]) + (r["caution"] if key == "value" else "")
+                if key == "rag":
+                    cells.append(rag_cell(text, r["_rag"]))
+                elif key == "r3m rag":
+                    cells.append(rag_cell(text, r["_r3m_rag"]))
+                else:
+                    align = "left" if key == "title" else "right"
+                    cells.append(f'<td style="{_CELL}text-align:{align}">{html.escape(text)}</td>')
+            parts.append(f"<tr>{''.join(cells)}</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def rag_counts_html(counts: dict[str, int]) -> str:
+    """Green / amber / red counts as a line of coloured labels (with the words, not colour alone).
+
+    The ``data-rag-counts`` attribute lets the pack index read the counts back from the page."""
+    items = "".join(
+        f'<span style="display:inline-block;margin-right:1em;padding:2px 8px;color:#fff;'
+        f'background:{RAG_COLOURS[rag]}">{RAG_LABELS[rag]}: {counts.get(rag, 0)}</span>'
+        for rag in ("green", "amber", "red")
+    )
+    data = ",".join(f"{rag}={counts.get(rag, 0)}" for rag in ("green", "amber", "red"))
+    return f'<p class="cscw-rag-counts" data-rag-counts="{data}">{items}</p>'
+
+
+def monthly_trend(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all", months: int = 13,
+) -> pd.DataFrame:  # fmt: skip
+    """``month``, ``value``, ``status``, ``note``, ``rag``, ``target``: the headline value of one
+    indicator for the last ``months`` months (gap months not available, with the reason)."""
+    end = _month(month)
+    ind = params.catalogue[indicator_id]
+    org = resolve_org_units(params, org_unit)[0]
+    ind_cohort = ind.cohort or cohort
+    periods = list(range(end - months + 1, end + 1))
+    requests = pd.DataFrame(
+        [(ind.id, org, ind_cohort, p, ind.headline_window) for p in periods],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )
+    atoms = store.latest([ind.id], [org], [ind_cohort], periods[0] - 23, end)
+    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+    rated = zip(values["value"], values["status"], periods, strict=True)
+    rags = [ind.rate(v, p) if s == OK else None for v, s, p in rated]
+    return pd.DataFrame(
+        {
+            "month": [month_text(p) for p in periods],
+            "value": values["value"].astype(float),
+            "status": values["status"],
+            "note": values["note"],
+            "rag": [r.value if r is not None else None for r in rags],
+            "target": [ind.target_for(p) for p in periods],
+        }
+    )
+
+
+def gap_months_text(trend: pd.DataFrame) -> str:
+    """Markdown-ready sentence explaining the months not shown in a trend (empty when none)."""
+    gaps = trend[trend["status"] != OK]
+    if gaps.empty:
+        return "Every month in the period has a value."
+    items = [
+        f"{month_label(parse_month(m))}: {n if isinstance(n, str) and n else s}"
+        for m, s, n in zip(gaps["month"], gaps["status"], gaps["note"], strict=True)
+    ]
+    return "Months shown as gaps: " + "; ".join(items) + "."
+
+
+def uasc_impact(
+    store: Store, params: Params, month: str | int, org_unit: str | None = None,
+    indicators: Iterable[str] = CIC_INDICATORS,
+) -> pd.DataFrame:  # fmt: skip
+    """The children-in-care indicators including and excluding UASC for one org unit and month,
+    with the variance (including minus excluding)."""
+    end = _month(month)
+    org = resolve_org_units(params, org_unit)[0]
+    chosen: list[Indicator] = [params.catalogue[i] for i in indicators if params.catalogue[i].cohort is None]
+    cohorts = ("all", "excl_uasc")
+    requests = pd.DataFrame(
+        [(ind.id, org, c, end, ind.headline_window) for ind in chosen for c in cohorts],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )
+    atoms = store.latest([i.id for i in chosen], [org], list(cohorts), end - 23, end)
+    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+    rows = []
+    for k, ind in enumerate(chosen):
+        incl, excl = values.iloc[2 * k], values.iloc[2 * k + 1]
+        a = incl["value"] if incl["status"] == OK else None
+        b = excl["value"] if excl["status"] == OK else None
+        rows.append(
+            {
+                "indicator": ind.id,
+                "title": ind.title,
+                "including UASC": a,
+                "excluding UASC": b,
+                "variance": (a - b) if a is not None and b is not None else None,
+                "note": None if a is not None and b is not None else (incl["note"] or excl["note"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def uasc_impact_html(frame: pd.DataFrame, params: Params) -> str:
+    """The UASC impact table as HTML, values rounded as the catalogue says."""
+    head = "".join(
+        f'<th style="{_CELL}background:#eee">{h}</th>'
+        for h in ("Indicator", "Including UASC", "Excluding UASC", "Variance", "Note")
+    )
+    body = []
+    for r in frame.to_dict("records"):
+        dec = params.catalogue[r["indicator"]].display_decimals
+
+        def num(x: float | None, *, dec: int = dec) -> str:
+            return "-" if x is None or x != x else f"{x:,.{dec}f}"
+
+        cells = [r["title"], num(r["including UASC"]), num(r["excluding UASC"]), num(r["variance"]), r["note"] or ""]
+        body.append("<tr>" + "".join(f'<td style="{_CELL}">{html.escape(str(c))}</td>' for c in cells) + "</tr>")
+    return (
+        f'<table class="cscw-uasc" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def indicator_section(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all",
+) -> list:  # fmt: skip
+    """What the children-in-care page shows for one indicator, in order: markdown strings
+    (heading and definition, the gap months explained) and Altair charts (the 13-month trend
+    with RAG bands and target; the annual comparison with the benchmarks)."""
+    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label
+    from csc_workbench.present.charts import annual_trend_chart, bands_for, trend_chart
+
+    end = _month(month)
+    ind = params.catalogue[indicator_id]
+    org = resolve_org_units(params, org_unit)[0]
+    items: list = [f"### {ind.title}\n\n**Definition.** {ind.definition or 'No definition in the catalogue.'}"]
+    trend = monthly_trend(store, params, indicator_id, end, org, cohort)
+    items.append(
+        trend_chart(
+            trend,
+            title=f"{ind.title}: {org}, last 13 months",
+            unit=ind.unit,
+            target=ind.target_for(end),
+            bands=bands_for(ind, end),
+            polarity=ind.polarity,
+        )
+    )
+    items.append(gap_months_text(trend))
+    annual = annual_comparison(store, params, indicator_id, end)
+    if not annual.empty:
+        items.append(
+            annual_trend_chart(
+                annual,
+                title=f"{ind.title}: by financial year. {comparison_label(params)}",
+                unit=ind.unit,
+                authority=params.authority.short_name,
+            )
+        )
+    return items

@@ -1,0 +1,61 @@
+"""An Altair renderer for notebooks whose output works offline in the pack's HTML pages.
+
+Each chart becomes ``text/html`` holding a ``<div>`` and an inline ``<script>`` that calls
+``vegaEmbed`` on the inline spec. There is no ``<script src>``: the page carries the vega,
+vega-lite and vega-embed bundle once, in its ``<head>`` (see :func:`javascript_bundle`).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import uuid
+from typing import Any
+
+import altair as alt
+
+RENDERER = "csc_offline"
+#: Every chart container carries this class, so tests and pages can find them.
+CHART_CLASS = "cscw-chart"
+
+
+def chart_html(spec: dict[str, Any], div_id: str | None = None) -> str:
+    """The ``<div>`` and ``<script>`` that render one Vega-Lite spec with the page's vegaEmbed."""
+    div_id = div_id or f"cscw-chart-{uuid.uuid4().hex[:12]}"
+    text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+    description = html.escape(str(spec.get("description", "")), quote=True)
+    return (
+        f'<div id="{div_id}" class="{CHART_CLASS}" role="img" aria-label="{description}"></div>\n'
+        "<script>\n"
+        "(function () {\n"
+        f'  var el = document.getElementById("{div_id}");\n'
+        f"  var spec = {text};\n"
+        '  if (typeof vegaEmbed === "undefined") {\n'
+        '    el.textContent = "Chart not shown: the page lacks its offline chart library.";\n'
+        "    return;\n"
+        "  }\n"
+        '  vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(function (err) {\n'
+        '    el.textContent = "Chart failed to render: " + err;\n'
+        "  });\n"
+        "})();\n"
+        "</script>"
+    )
+
+
+def _renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
+    return {"text/html": chart_html(spec)}
+
+
+def enable() -> None:
+    """Register and enable the offline renderer (notebooks call this once, at the top)."""
+    alt.renderers.register(RENDERER, _renderer)
+    alt.renderers.enable(RENDERER)
+
+
+@functools.lru_cache(maxsize=1)
+def javascript_bundle() -> str:
+    """vega, vega-lite and vega-embed in one offline script that sets ``window.vegaEmbed``."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle()

@@ -1,0 +1,329 @@
+"""Build the monthly pack: validate, run the notebooks in parallel, write offline HTML and an
+index, and publish ``outputs/<YYYY-MM>/`` atomically.
+
+Parameters are checked here first (Papermill does not): a bad month, org unit or area stops the
+run with a clear message before any kernel starts. Each page is one notebook for one org unit;
+pages run in a thread pool (each in its own kernel) under a progress bar; a kernel that fails to
+start is retried; a notebook that raises is recorded as failed (its executed notebook, with the
+error, is kept and linked from the index) and the others carry on. The pack is written to a
+temporary folder beside the destination and swapped into place only when complete, so a failed
+or interrupted run never leaves a half-written pack where a good one was.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csc_workbench.config import load_params
+from csc_workbench.config.errors import WorkbenchError
+from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, write_page
+from csc_workbench.periods import month_label, month_text, parse_month
+from csc_workbench.store.atoms import Store
+
+#: The notebook every org unit gets, and the area notebooks (catalogue area -> notebook stem).
+SCORECARD = "scorecard"
+AREA_NOTEBOOKS: dict[str, str] = {"children_in_care": "children_in_care"}
+DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
+KERNEL = "python3"
+#: Attempts to start a kernel (the first and two retries).
+KERNEL_ATTEMPTS = 3
+_RAG_COUNTS = re.compile(r'data-rag-counts="green=(\d+),amber=(\d+),red=(\d+)"')
+
+
+class PackError(WorkbenchError, ValueError):
+    """Parameters the pack cannot run with (raised before any kernel starts)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    notebook: str  # notebook stem in the notebooks folder
+    org_unit: str
+    output: str  # file stem in the pack
+    title: str
+    parameters: dict
+
+
+@dataclass
+class PageResult:
+    page: Page
+    ok: bool
+    html: Path | None
+    notebook: Path | None  # the executed notebook, kept in the pack when the page failed
+    seconds: float
+    error: str | None = None
+    rag_counts: dict[str, int] | None = None
+    attempts: int = 1
+
+
+@dataclass
+class PackResult:
+    month: str
+    path: Path
+    index: Path
+    pages: list[PageResult]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[PageResult]:
+        return [p for p in self.pages if not p.ok]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
+
+
+def validate(
+    month: str, params, store: Store, org_units: list[str] | None, areas: list[str] | None, notebooks_dir: Path
+) -> tuple[int, list[str], list[str]]:
+    """(month index, org units, areas) or PackError naming what is wrong and what is allowed.
+
+    ``month`` may be "latest" (the latest month in the store); ``org_units`` ["all"] means every
+    org unit; ``areas`` None means every area that has a notebook."""
+    if not store.path.exists():
+        raise PackError(f"--store: {store.path} does not exist; load data first (cscw demo --ingest or cscw ingest)")
+    latest = store.latest_month()
+    try:
+        index = latest if month == "latest" else parse_month(month)
+    except ValueError as exc:
+        raise PackError(f"--month: {exc}") from None
+    if index > latest or store.latest(None, None, None, index, index).empty:
+        raise PackError(f"--month: the store holds no data for {month}; the latest month is {month_text(latest)}")
+    known = params.authority.org_unit_names
+    units = list(org_units) if org_units else [params.authority.org_units.name]
+    if units == ["all"]:
+        units = list(known)
+    unknown = [u for u in units if u not in known]
+    if unknown:
+        raise PackError(f"--org-units: unknown {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    chosen = list(areas) if areas is not None else list(AREA_NOTEBOOKS)
+    for area in chosen:
+        if area not in params.catalogue.areas:
+            raise PackError(f"--areas: unknown area {area!r}; known: {', '.join(params.catalogue.areas)}")
+        if area not in AREA_NOTEBOOKS:
+            raise PackError(f"--areas: no notebook for {area!r} yet; areas with one: {', '.join(AREA_NOTEBOOKS)}")
+    for stem in [SCORECARD, *(AREA_NOTEBOOKS[a] for a in chosen)]:
+        if not (notebooks_dir / f"{stem}.ipynb").exists():
+            raise PackError(f"notebook {notebooks_dir / (stem + '.ipynb')} not found")
+    return index, list(dict.fromkeys(units)), list(dict.fromkeys(chosen))
+
+
+def plan_pages(
+    month: str, org_units: list[str], areas: list[str], params, store_path: Path, params_folder: Path
+) -> list[Page]:
+    """One page per (notebook, org unit): the scorecard first, then each area's notebook."""
+    pages = []
+    for org in org_units:
+        for stem, title in [(SCORECARD, "Scorecard"), *((AREA_NOTEBOOKS[a], params.catalogue.areas[a]) for a in areas)]:
+            parameters = {
+                "month": month,
+                "org_unit": org,
+                "cohort": "all",
+                "store": str(store_path),
+                "params_folder": str(params_folder),
+            }
+            pages.append(Page(stem, org, f"{stem}_{_slug(org)}", f"{title}: {org}", parameters))
+    return pages
+
+
+def _kernel_start_failure(exc: BaseException) -> bool:
+    """Errors that mean the kernel did not start (retried), not that the notebook raised."""
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return False
+    return isinstance(exc, DeadKernelError | RuntimeError | TimeoutError)
+
+
+def _rag_counts(notebook: Path) -> dict[str, int] | None:
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            text = "".join(text) if isinstance(text, list) else text
+            match = _RAG_COUNTS.search(text)
+            if match:
+                return dict(zip(("green", "amber", "red"), map(int, match.groups()), strict=True))
+    return None
+
+
+def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernel: str = KERNEL) -> PageResult:
+    """Execute one notebook and write its page; never raises for a notebook's own error."""
+    import papermill
+
+    started = time.perf_counter()
+    executed = folder / "notebooks" / f"{page.output}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    error, attempts = None, 0
+    for attempts in range(1, KERNEL_ATTEMPTS + 1):
+        try:
+            papermill.execute_notebook(
+                str(notebooks_dir / f"{page.notebook}.ipynb"),
+                str(executed),
+                parameters=page.parameters,
+                kernel_name=kernel,
+                progress_bar=False,
+                log_output=False,
+                cwd=str(folder),
+                start_timeout=60,
+            )
+            error = None
+            break
+        except Exception as exc:  # a page's failure is recorded, the pack carries on
+            error = f"{type(exc).__name__}: {exc}".strip()
+            if not _kernel_start_failure(exc) or attempts == KERNEL_ATTEMPTS:
+                break
+    page_header = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, page.title)
+    html_path: Path | None = folder / f"{page.output}.html"
+    if executed.exists():
+        try:
+            write_page(executed, html_path, page_header)
+        except Exception as exc:
+            error = error or f"HTML conversion failed: {type(exc).__name__}: {exc}"
+            html_path = None
+    else:
+        html_path = None
+    counts = _rag_counts(executed) if error is None and page.notebook == SCORECARD else None
+    if error is None:
+        executed.unlink()  # only failed pages keep their executed notebook in the pack
+    return PageResult(
+        page,
+        error is None,
+        html_path,
+        executed if executed.exists() else None,
+        time.perf_counter() - started,
+        error,
+        counts,
+        attempts,
+    )
+
+
+def index_html(month: int, header: PageHeader, results: list[PageResult], folder: Path) -> str:
+    """index.html: every page with its org unit, status and RAG counts; failures linked."""
+    rows = []
+    for r in results:
+        link = (
+            f'<a href="{html.escape(r.html.relative_to(folder).as_posix())}">{html.escape(r.page.title)}</a>'
+            if r.html
+            else html.escape(r.page.title)
+        )
+        if r.ok:
+            status = '<td class="status-ok">ok</td>'
+        else:
+            nb = (
+                f' (<a href="{html.escape(r.notebook.relative_to(folder).as_posix())}">executed notebook</a>)'
+                if r.notebook
+                else ""
+            )
+            first = html.escape((r.error or "").splitlines()[0][:300] if r.error else "")
+            status = (
+                '<td class="status-failed" style="color:#D55E00;font-weight:bold">'
+                f"FAILED{nb}<br><small>{first}</small></td>"
+            )
+        counts = r.rag_counts
+        rag = (
+            "".join(f'<td class="rag-{k}">{counts[k]}</td>' for k in ("green", "amber", "red"))
+            if counts
+            else '<td colspan="3">-</td>'
+        )
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.page.org_unit)}</td>{status}{rag}</tr>")
+    table = (
+        '<table class="cscw-index" style="border-collapse:collapse" border="1" cellpadding="4">'
+        "<thead><tr><th>Page</th><th>Org unit</th><th>Status</th><th>Green</th><th>Amber</th><th>Red</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    title = f"Children's social care performance pack: {month_label(month)}"
+    head = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, title)
+    synthetic = f"<!-- {SYNTHETIC_LABEL} -->" if header.synthetic else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body style="font-family:sans-serif">{synthetic}{head.html()}<main style="padding:0 16px">{table}</main>'
+        "</body></html>\n"
+    )
+
+
+def _publish(build: Path, final: Path) -> None:
+    """Swap the finished build into place: old pack aside, new pack in, old pack removed."""
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    try:
+        os.replace(build, final)
+    except BaseException:
+        if old.exists():
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_pack(
+    month: str,
+    params_folder: str | Path,
+    store_path: str | Path,
+    out_root: str | Path,
+    org_units: list[str] | None = None,
+    areas: list[str] | None = None,
+    jobs: int | None = None,
+    notebooks_dir: str | Path = DEFAULT_NOTEBOOKS,
+    progress: bool = True,
+    kernel: str = KERNEL,
+) -> PackResult:
+    """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc)."""
+    from tqdm.auto import tqdm
+
+    from csc_workbench.pack.pages import data_as_at
+
+    started = time.perf_counter()
+    params_folder, store_path = Path(params_folder).resolve(), Path(store_path).resolve()
+    notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_root).resolve()
+    params = load_params(params_folder)
+    store = Store(store_path)
+    index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
+    month = month_text(index)
+    pages = plan_pages(month, units, chosen, params, store_path, params_folder)
+    header = PageHeader(params.authority.name, month_label(index), data_as_at(store), params.authority.synthetic)
+    timings = {"validate": time.perf_counter() - started}
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    build = out_root / f".building-{month}-{os.getpid()}"
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir()
+    try:
+        executing = time.perf_counter()
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(pages)))
+        results: dict[int, PageResult] = {}
+        with (
+            ThreadPoolExecutor(max_workers=workers) as pool,
+            tqdm(total=len(pages), desc=f"pack {month}", unit="page", disable=not progress) as bar,
+        ):
+            futures = {pool.submit(run_page, p, notebooks_dir, build, header, kernel): i for i, p in enumerate(pages)}
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
+                bar.update()
+        ordered = [results[i] for i in range(len(pages))]
+        timings["execute"] = time.perf_counter() - executing
+        notebooks = build / "notebooks"
+        if notebooks.exists() and not any(notebooks.iterdir()):
+            notebooks.rmdir()
+        (build / "index.html").write_text(index_html(index, header, ordered, build), encoding="utf-8")
+        final = out_root / month
+        _publish(build, final)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    for r in ordered:  # paths into the published folder
+        r.html = final / r.html.relative_to(build) if r.html else None
+        r.notebook = final / r.notebook.relative_to(build) if r.notebook else None
+    timings["total"] = time.perf_counter() - started
+    return PackResult(month, final, final / "index.html", ordered, timings)
