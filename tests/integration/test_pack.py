@@ -80,6 +80,8 @@ def _text(path: Path) -> str:
 )
 def test_bad_parameters_stop_before_any_kernel(demo, tmp_path, monkeypatch, kwargs, message) -> None:
     _, store = demo
+    # every catalogue area now has a notebook: take adoption's away to check the message
+    monkeypatch.setattr(pack_run, "AREA_NOTEBOOKS", {a: a for a in pack_run.AREA_NOTEBOOKS if a != "adoption"})
 
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel was started")
@@ -96,7 +98,7 @@ def test_bad_parameters_stop_before_any_kernel(demo, tmp_path, monkeypatch, kwar
 
 def test_every_page_is_listed_in_the_index_with_rag_counts(pack) -> None:
     assert pack.path.name == END and not pack.failures
-    assert len(pack.pages) == 4
+    assert len(pack.pages) == 6  # scorecard, exceptions and children in care for two org units
     index = _text(pack.index)
     for page in pack.pages:
         assert page.html is not None and page.html.exists()
@@ -112,6 +114,22 @@ def test_every_page_is_listed_in_the_index_with_rag_counts(pack) -> None:
             assert f'<td class="rag-{rag}">{counts[rag]}</td>' in row
     assert SYNTHETIC_LABEL in index
     assert not list(pack.path.parent.glob(".building-*"))
+
+
+def test_red_indicators_without_commentary_are_flagged_in_the_index(pack) -> None:
+    """No commentary file exists for the test month: every red indicator is flagged, on its
+    exceptions page and in the index."""
+    exceptions = {p.page.org_unit: p for p in pack.pages if p.page.notebook == "exceptions"}
+    scorecards = {p.page.org_unit: p for p in pack.pages if p.page.notebook == "scorecard"}
+    assert set(exceptions) == {AUTHORITY, AREA}
+    index = _text(pack.index)
+    for org, page in exceptions.items():
+        reds = scorecards[org].rag_counts["red"]
+        assert len(page.commentary_missing or []) == reds
+        if reds:
+            row = re.search(rf'href="{page.html.name}".*?</tr>', index).group(0)
+            assert "red without commentary" in row
+            assert "Commentary missing" in _text(page.html)
 
 
 def test_pages_are_offline_with_header_and_no_code(pack) -> None:
@@ -146,13 +164,22 @@ def test_a_failing_notebook_is_marked_failed_and_the_others_succeed(demo, tmp_pa
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(NOTEBOOKS / "scorecard.ipynb", notebooks / "scorecard.ipynb")
+    shutil.copy(NOTEBOOKS / "exceptions.ipynb", notebooks / "exceptions.ipynb")
     params_cell = new_code_cell('month = "2026-10"\norg_unit = None\ncohort = "all"\nstore = ""\nparams_folder = ""')
     params_cell.metadata["tags"] = ["parameters"]
     broken = new_notebook(cells=[params_cell, new_code_cell("raise RuntimeError('deliberate failure for the test')")])
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(broken, notebooks / "children_in_care.ipynb")
 
-    result = build_pack(END, ROOT / "params", store.path, tmp_path / "out", notebooks_dir=notebooks, progress=False)
+    result = build_pack(
+        END,
+        ROOT / "params",
+        store.path,
+        tmp_path / "out",
+        areas=["children_in_care"],
+        notebooks_dir=notebooks,
+        progress=False,
+    )
     by_notebook = {p.page.notebook: p for p in result.pages}
     assert by_notebook["scorecard"].ok and by_notebook["scorecard"].rag_counts
     failed = by_notebook["children_in_care"]
@@ -169,25 +196,27 @@ def test_a_kernel_that_fails_to_start_is_retried(demo, tmp_path, monkeypatch) ->
     import papermill
 
     _, store = demo
-    calls = []
+    calls: dict[str, list[str]] = {}
 
     def flaky(source, output, **kwargs):
-        calls.append(kwargs["kernel_name"])
-        if len(calls) <= 2:
+        attempts = calls.setdefault(Path(source).stem, [])
+        attempts.append(kwargs["kernel_name"])
+        if len(attempts) <= 2:
             raise RuntimeError("Kernel died before replying to kernel_info")
         shutil.copy(source, output)  # "executed" without outputs: enough for the page
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     result = build_pack("latest", ROOT / "params", store.path, tmp_path, areas=[], progress=False)
-    (page,) = result.pages
     assert result.month == END and result.path == tmp_path / END
-    assert page.ok and page.attempts == 3 and calls == ["python3"] * 3
+    assert [p.page.notebook for p in result.pages] == ["scorecard", "exceptions"]
+    assert all(p.ok and p.attempts == 3 for p in result.pages)
+    assert calls == {"scorecard": ["python3"] * 3, "exceptions": ["python3"] * 3}
 
     calls.clear()
     monkeypatch.setattr(pack_run, "KERNEL_ATTEMPTS", 2)
     result = build_pack(END, ROOT / "params", store.path, tmp_path, areas=[], progress=False)
-    (page,) = result.pages
-    assert not page.ok and "Kernel died" in page.error and len(calls) == 2
+    assert all(not p.ok and "Kernel died" in p.error for p in result.pages)
+    assert calls == {"scorecard": ["python3"] * 2, "exceptions": ["python3"] * 2}
     assert "FAILED" in _text(result.index)
 
 
@@ -309,4 +338,5 @@ def test_every_chart_renders_offline_in_chromium(pack, tmp_path) -> None:
         charts += len(parser.charts)
         assert REMOTE_REFERENCE.findall(dom) == [], page.name
         assert _remote(urls) == [], f"{page.name} requested {_remote(urls)}"
-    assert charts == 12  # six on each children-in-care page
+    reds = sum(p.rag_counts["red"] for p in pack.pages if p.page.notebook == "scorecard")
+    assert charts == 12 + reds  # six on each children-in-care page, a trend per red indicator

@@ -235,3 +235,115 @@ def indicator_section(
             )
         )
     return items
+
+
+#: The scorecard indicators each area page charts (catalogue area -> catalogue ids), main
+#: measures first; activity counts are left to the scorecard as context.
+AREA_INDICATORS: dict[str, tuple[str, ...]] = {
+    "front_door": ("contacts_decision_1wd", "contacts_to_referral", "referrals_to_assessment", "rereferrals_12m"),
+    "assessments": ("assessments_45wd", "assessments_child_seen", "assessments_overdue", "assessments_ongoing"),
+    "s47": ("s47_rate_per_10k", "s47_child_seen", "icpc_15wd", "icpc_to_plan"),
+    "cin": ("cin_rate_per_10k", "cin_with_plan", "cin_seen_28d", "unallocated_cases", "pf_visits_timely"),
+    "child_protection": (
+        "cp_rate_per_10k", "cp_second_subsequent", "cp_plans_2y_plus", "cp_reviews_timely", "cp_visits_timely",
+    ),
+    "children_in_care": CIC_INDICATORS,
+    "care_leavers": (
+        "care_leavers_in_touch", "care_leavers_suitable_accommodation", "care_leavers_eet", "care_leavers_pathway_plan",
+    ),
+    "adoption": ("adoption_plan_4m", "adoption_a1_days", "adoption_a2_days", "cic_ceased_adopted"),
+    "workforce": ("agency_rate", "turnover_rate", "vacancy_rate", "caseload_average"),
+    "quality_assurance": (
+        "audits_completed", "audits_good_outstanding", "cp_reports_good_outstanding", "cic_care_plans_good_outstanding",
+    ),
+}  # fmt: skip
+
+
+def _in_month(
+    store: Store, params: Params, indicator_id: str, end: int, org: str, cohort: str, months: int
+) -> pd.DataFrame:
+    """The in-month (``month`` window) value and status of one indicator for ``months`` months."""
+    ind = params.catalogue[indicator_id]
+    periods = list(range(end - months + 1, end + 1))
+    requests = pd.DataFrame(
+        [(ind.id, org, ind.cohort or cohort, p, "month") for p in periods],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )
+    atoms = store.latest([ind.id], [org], [ind.cohort or cohort], periods[0], end)
+    return window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+
+
+def thirteen_month_table(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all", months: int = 13,
+) -> pd.DataFrame:  # fmt: skip
+    """The Rotherham-style in-month table for one indicator, oldest month first: ``month``,
+    ``in_month`` (the month's own value when the headline is a rolling window, else NaN),
+    ``value`` (the headline value), ``rag``, ``target`` and ``note`` (why a month has no value)."""
+    end = _month(month)
+    ind = params.catalogue[indicator_id]
+    org = resolve_org_units(params, org_unit)[0]
+    trend = monthly_trend(store, params, indicator_id, end, org, cohort, months)
+    in_month = [float("nan")] * len(trend)
+    if ind.headline_window not in ("month", "snapshot"):
+        values = _in_month(store, params, indicator_id, end, org, cohort, months)
+        in_month = [
+            float(v) if s == OK else float("nan") for v, s in zip(values["value"], values["status"], strict=True)
+        ]
+    notes = [
+        "" if s == OK else (n if isinstance(n, str) and n else str(s))
+        for s, n in zip(trend["status"], trend["note"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "month": trend["month"],
+            "in_month": in_month,
+            "value": trend["value"],
+            "rag": trend["rag"],
+            "target": trend["target"],
+            "note": notes,
+        }
+    )
+
+
+_WINDOW_WORDS = {"r12m": "Rolling 12 months", "r3m": "Rolling 3 months", "fytd": "Year to date", "quarter": "Quarter"}
+
+
+def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
+    """The 13-month table as HTML: one row per month, values rounded as the catalogue says, RAG
+    cells coloured with their letter; the in-month column only when the headline is rolling."""
+    from csc_workbench.present.tables import RAG_LETTER, format_number
+
+    pct, dec = ind.unit == "percent", ind.display_decimals
+    rolling = ind.headline_window not in ("month", "snapshot")
+    headline = _WINDOW_WORDS.get(ind.headline_window, "Value") if rolling else "Value"
+    labels = ["Month", *(["In month"] if rolling else []), headline, "RAG", "Target", "Note"]
+    head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(h)}</th>' for h in labels)
+    body = []
+    for r in frame.to_dict("records"):
+        target = r["target"]
+        cells = [f'<td style="{_CELL}">{html.escape(month_label(parse_month(r["month"])))}</td>']
+        numbers = [r["in_month"], r["value"]] if rolling else [r["value"]]
+        cells += [f'<td style="{_CELL}text-align:right">{format_number(x, dec, pct)}</td>' for x in numbers]
+        rag = r["rag"] if isinstance(r["rag"], str) else ""
+        cells.append(rag_cell(RAG_LETTER.get(rag, "-"), rag))
+        shown = format_number(float(target), dec, pct) if target is not None else "-"
+        cells.append(f'<td style="{_CELL}text-align:right">{shown}</td>')
+        cells.append(f'<td style="{_CELL}">{html.escape(r["note"])}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="cscw-13-month" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def area_section(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all",
+) -> list:  # fmt: skip
+    """What an area page shows for one indicator: :func:`indicator_section` (heading and
+    definition, trend chart, gap months, annual comparison chart) with the 13-month table as an
+    HTML string (starting ``<table``) after the definition."""
+    items = indicator_section(store, params, indicator_id, month, org_unit, cohort)
+    table = thirteen_month_table(store, params, indicator_id, month, org_unit, cohort)
+    return [items[0], thirteen_month_table_html(table, params.catalogue[indicator_id]), *items[1:]]

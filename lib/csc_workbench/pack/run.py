@@ -25,11 +25,27 @@ from csc_workbench.config import load_params
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, write_page
 from csc_workbench.periods import month_label, month_text, parse_month
+from csc_workbench.present.exceptions import summary_from_notebook
 from csc_workbench.store.atoms import Store
 
 #: The notebook every org unit gets, and the area notebooks (catalogue area -> notebook stem).
 SCORECARD = "scorecard"
-AREA_NOTEBOOKS: dict[str, str] = {"children_in_care": "children_in_care"}
+EXCEPTIONS = "exceptions"
+AREA_NOTEBOOKS: dict[str, str] = {
+    area: area
+    for area in (
+        "front_door",
+        "assessments",
+        "s47",
+        "cin",
+        "child_protection",
+        "children_in_care",
+        "care_leavers",
+        "adoption",
+        "workforce",
+        "quality_assurance",
+    )
+}
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 KERNEL = "python3"
 #: Attempts to start a kernel (the first and two retries).
@@ -60,6 +76,7 @@ class PageResult:
     error: str | None = None
     rag_counts: dict[str, int] | None = None
     attempts: int = 1
+    commentary_missing: list[str] | None = None  # red indicators without commentary (exceptions page)
 
 
 @dataclass
@@ -108,7 +125,7 @@ def validate(
             raise PackError(f"--areas: unknown area {area!r}; known: {', '.join(params.catalogue.areas)}")
         if area not in AREA_NOTEBOOKS:
             raise PackError(f"--areas: no notebook for {area!r} yet; areas with one: {', '.join(AREA_NOTEBOOKS)}")
-    for stem in [SCORECARD, *(AREA_NOTEBOOKS[a] for a in chosen)]:
+    for stem in [SCORECARD, EXCEPTIONS, *(AREA_NOTEBOOKS[a] for a in chosen)]:
         if not (notebooks_dir / f"{stem}.ipynb").exists():
             raise PackError(f"notebook {notebooks_dir / (stem + '.ipynb')} not found")
     return index, list(dict.fromkeys(units)), list(dict.fromkeys(chosen))
@@ -120,7 +137,8 @@ def plan_pages(
     """One page per (notebook, org unit): the scorecard first, then each area's notebook."""
     pages = []
     for org in org_units:
-        for stem, title in [(SCORECARD, "Scorecard"), *((AREA_NOTEBOOKS[a], params.catalogue.areas[a]) for a in areas)]:
+        fixed = [(SCORECARD, "Scorecard"), (EXCEPTIONS, "Exceptions")]
+        for stem, title in [*fixed, *((AREA_NOTEBOOKS[a], params.catalogue.areas[a]) for a in areas)]:
             parameters = {
                 "month": month,
                 "org_unit": org,
@@ -193,6 +211,10 @@ def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, 
     else:
         html_path = None
     counts = _rag_counts(executed) if error is None and page.notebook == SCORECARD else None
+    missing = None
+    if error is None and page.notebook == EXCEPTIONS:
+        summary = summary_from_notebook(executed)
+        missing = summary["commentary_missing"] if summary else None
     if error is None:
         executed.unlink()  # only failed pages keep their executed notebook in the pack
     return PageResult(
@@ -204,6 +226,7 @@ def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, 
         error,
         counts,
         attempts,
+        missing,
     )
 
 
@@ -216,7 +239,13 @@ def index_html(month: int, header: PageHeader, results: list[PageResult], folder
             if r.html
             else html.escape(r.page.title)
         )
-        if r.ok:
+        if r.ok and r.commentary_missing:
+            names = html.escape(", ".join(r.commentary_missing))
+            status = (
+                '<td class="status-ok">ok<br><small class="commentary-missing" style="color:#D55E00">'
+                f"red without commentary: {names}</small></td>"
+            )
+        elif r.ok:
             status = '<td class="status-ok">ok</td>'
         else:
             nb = (
