@@ -207,3 +207,24 @@ def test_cli_benchmarks_and_loading_a_download(county, tmp_path, capsys) -> None
     loaded = dfe_figures(Store(store))
     kent = loaded[(loaded["measure"] == "rereferral_percent") & (loaded["old_la_code"] == "886")]
     assert kent["value"].isna().all() and kent["reason"].str.contains("confidentiality").all()
+
+
+def test_exception_pages_for_every_org_unit_and_cohort(county) -> None:
+    """Red indicators measured on their own cohort (excluding UASC) sit beside those on all
+    children: every red row of every org unit gets its page and its last four months."""
+    from csc_workbench.config.commentary import load_commentary
+    from csc_workbench.present.exceptions import exception_pages
+
+    params, _, store, _ = county
+    for org in [params.authority.org_units.name, *params.authority.at_level("area")]:
+        card = scorecard(store, params, END, org)
+        pages = exception_pages(card, params, load_commentary(params, END), END, store)
+        assert [p["indicator"] for p in pages] == card.loc[card["rag"] == "red", "indicator"].tolist()
+        assert all(p["commentary_missing"] for p in pages)  # no commentary file for this month
+    # force reds in both cohorts at once: the last months of each are read without double counting
+    card = scorecard(store, params, END).copy()
+    card.loc[card["indicator"].isin(["cic_inhouse_foster", "cin_seen_28d"]), "rag"] = "red"
+    pages = exception_pages(card, params, load_commentary(params, END), END, store)
+    forced = {p["indicator"]: p for p in pages}
+    assert {"cic_inhouse_foster", "cin_seen_28d"} <= set(forced)
+    assert len(forced["cic_inhouse_foster"]["last_months"]) == 4

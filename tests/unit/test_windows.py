@@ -162,3 +162,9 @@ def test_annual_trend_three_financial_years_and_year_to_date(small_params) -> No
     assert stock.loc["2016-17", "value"] == 480  # 31 March 2017
     assert stock.loc["2017-18 YTD", "value"] == 500  # the latest snapshot
     assert stock.loc["2015-16", "status"] == MISSING and math.isnan(stock.loc["2015-16", "value"])
+
+
+def test_duplicate_atoms_are_refused_not_double_counted(small_params) -> None:
+    atoms = referral_atoms("2016-01", 3)
+    with pytest.raises(ValueError, match="same key more than once"):
+        ask(small_params.catalogue, pd.concat([atoms, atoms]), ("rereferrals", "2016-03", "r3m"))

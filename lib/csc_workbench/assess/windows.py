@@ -87,6 +87,8 @@ def window_values(
     gap_frame = gap_table(gaps or {})
 
     atoms = atoms[[*KEY, "numerator", "denominator", "value", "unavailable_reason"]]
+    if atoms.duplicated(KEY).any():
+        raise ValueError("window_values: the atoms hold the same key more than once (pass the latest vintage only)")
     supplied = req[KEY].merge(atoms, on=KEY, how="left", indicator="_found")
     found = (supplied["_found"] == "both").to_numpy()
     out = pd.DataFrame(index=req.index, columns=RESULT_COLUMNS, dtype=object)

@@ -21,6 +21,7 @@ from csc_workbench.config.commentary import Commentary
 from csc_workbench.periods import month_label, month_text, parse_month
 from csc_workbench.present.charts import RAG_COLOURS
 from csc_workbench.present.tables import format_number
+from csc_workbench.store.atoms import KEY
 
 TO_COMPLETE = "to be completed by the service"
 
@@ -259,9 +260,10 @@ def exception_pages(
         ids = sorted(set(red["indicator"]))
         orgs = sorted(set(red["org_unit"]))
         cohorts = sorted(set(red["cohort"]))
+        # each read also brings the indicators' own cohorts: keep one copy of every atom
         atoms = pd.concat(
             [_read_atoms(store, params, ids, orgs, c, end - n + 1, end) for c in cohorts], ignore_index=True
-        )
+        ).drop_duplicates(KEY)
     gaps = gaps_from_params(params)
     cache: dict[tuple[str, str, str], pd.DataFrame] = {}
     pages = []
