@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from csc_workbench.config import Params, load_params
-from csc_workbench.periods import parse_month
+from csc_workbench.periods import month_text, parse_month
 from csc_workbench.store import ATOM_COLUMNS, Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,3 +46,15 @@ def make_atoms(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=ATOM_COLUMNS).astype(
         {"numerator": float, "denominator": float, "value": float, "unavailable_reason": object}
     )
+
+
+def monthly_rows(
+    indicator: str, org: str, numerators: list[float], denominators: list[float], last: str = "2017-04"
+) -> list[tuple]:
+    """Monthly atom rows (for make_atoms) ending with ``last``, one per numerator/denominator pair."""
+    end = parse_month(last)
+    start = end - len(numerators) + 1
+    return [
+        (indicator, month_text(start + i), org, "all", "month", n, d, None)
+        for i, (n, d) in enumerate(zip(numerators, denominators, strict=True))
+    ]

@@ -13,7 +13,7 @@ from csc_workbench.assess.scorecard import scorecard_from_atoms
 from csc_workbench.config.catalogue import Polarity, load_catalogue
 from csc_workbench.config.commentary import Commentary, load_commentary
 from csc_workbench.config.errors import ParamsError
-from csc_workbench.periods import month_text, parse_month
+from csc_workbench.periods import parse_month
 from csc_workbench.present.exceptions import (
     TO_COMPLETE,
     action_plan_html,
@@ -29,18 +29,9 @@ from csc_workbench.present.exceptions import (
     summary_html,
 )
 
-from ..conftest import FIXTURES, ROOT, make_atoms
+from ..conftest import FIXTURES, ROOT, make_atoms, monthly_rows
 
 APR17 = parse_month("2017-04")
-
-
-def monthly(indicator: str, org: str, numerators: list[float], denominators: list[float], last: str = "2017-04"):
-    end = parse_month(last)
-    start = end - len(numerators) + 1
-    return [
-        (indicator, month_text(start + i), org, "all", "month", n, d, None)
-        for i, (n, d) in enumerate(zip(numerators, denominators, strict=True))
-    ]
 
 
 # --- data notes ---------------------------------------------------------------------------------
@@ -188,7 +179,7 @@ def _params_with_april_change(small_params, tmp_path: Path):
 def test_last_four_months_use_each_years_bands(small_params, tmp_path: Path) -> None:
     params = _params_with_april_change(small_params, tmp_path)
     # Jan 86% (green at 85), Feb 4 of 4 (denominator under 5: not rated), Mar 78% (amber), Apr 86% (amber at 90)
-    rows = monthly("return_interviews", "Testshire", [86, 4, 78, 86], [100, 4, 100, 100])
+    rows = monthly_rows("return_interviews", "Testshire", [86, 4, 78, 86], [100, 4, 100, 100])
     trend = last_months(make_atoms(rows), params.catalogue, "return_interviews", "Testshire", "2017-04")
     assert trend["label"].tolist() == ["Jan 2017", "Feb 2017", "Mar 2017", "Apr 2017"]
     assert trend["result"].tolist() == [86.0, 100.0, 78.0, 86.0]
@@ -197,8 +188,8 @@ def test_last_four_months_use_each_years_bands(small_params, tmp_path: Path) -> 
 
 
 def test_exception_pages_only_for_red_rows_with_missing_flags(small_params) -> None:
-    rows = monthly("return_interviews", "Testshire", [80, 80, 80, 70], [100] * 4)
-    rows += monthly("return_interviews", "North", [9, 9, 9, 5], [10] * 4)
+    rows = monthly_rows("return_interviews", "Testshire", [80, 80, 80, 70], [100] * 4)
+    rows += monthly_rows("return_interviews", "North", [9, 9, 9, 5], [10] * 4)
     atoms = make_atoms(rows)
     frame = scorecard_from_atoms(atoms, small_params.catalogue, APR17, ["Testshire", "North"])
     assert set(frame.loc[frame["rag"] == "red", "indicator"]) == {"return_interviews"}

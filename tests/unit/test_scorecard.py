@@ -10,27 +10,18 @@ import pytest
 from csc_workbench.assess.scorecard import COLUMNS, rag_counts, scorecard, scorecard_from_atoms
 from csc_workbench.cli import main
 from csc_workbench.ingest.aggregates import ingest_aggregates
-from csc_workbench.periods import month_text, parse_month
+from csc_workbench.periods import parse_month
 
-from ..conftest import make_atoms
+from ..conftest import make_atoms, monthly_rows
 
 APR17 = parse_month("2017-04")
-
-
-def monthly(indicator: str, org: str, numerators: list[float], denominators: list[float], last: str = "2017-04"):
-    end = parse_month(last)
-    start = end - len(numerators) + 1
-    return [
-        (indicator, month_text(start + i), org, "all", "month", n, d, None)
-        for i, (n, d) in enumerate(zip(numerators, denominators, strict=True))
-    ]
 
 
 def test_scorecard_columns_ratings_and_windows(small_params) -> None:
     # return interviews: in-month, high is better, target 85 (75 red edge)
     nums = [80] * 21 + [70, 90, 74]  # Feb, Mar, Apr 2017
-    rows = monthly("return_interviews", "Testshire", nums, [100] * 24)
-    rows += monthly("return_interviews", "North", [3, 3], [4, 4])  # denominator 4: not rated
+    rows = monthly_rows("return_interviews", "Testshire", nums, [100] * 24)
+    rows += monthly_rows("return_interviews", "North", [3, 3], [4, 4])  # denominator 4: not rated
     rows += [("cic_open", "2017-04", "Testshire", "all", "snapshot", 500, None, 500)]
     frame = scorecard_from_atoms(make_atoms(rows), small_params.catalogue, APR17, ["Testshire", "North"])
     assert list(frame.columns[: len(COLUMNS)]) == COLUMNS
@@ -57,7 +48,7 @@ def test_scorecard_columns_ratings_and_windows(small_params) -> None:
 
 
 def test_caution_flag_for_denominators_1_to_9_but_rating_from_5(small_params) -> None:
-    rows = monthly("return_interviews", "North", [9], [9])
+    rows = monthly_rows("return_interviews", "North", [9], [9])
     frame = scorecard_from_atoms(make_atoms(rows), small_params.catalogue, APR17, ["North"])
     row = frame.set_index("indicator").loc["return_interviews"]
     assert row["rag"] == "green" and bool(row["small_denominator"])
