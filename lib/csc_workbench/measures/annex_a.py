@@ -159,12 +159,44 @@ def _flag(condition: pd.Series) -> pd.Series:
     return condition.fillna(False).astype(float)
 
 
+def count_events(number: int, column: str) -> Callable[[Context], pd.DataFrame]:
+    """A measure counting the records of list ``number`` whose ``column`` date falls in the month."""
+
+    def measure(ctx: Context) -> pd.DataFrame:
+        rows = events_in_months(ctx.lists[number], column, ctx)
+        return records(rows, rows["_month"], 1.0, np.nan)
+
+    return measure
+
+
+def count_open(number: int, start: str, end: str) -> Callable[[Context], pd.DataFrame]:
+    """A measure counting the records of list ``number`` open at each month end."""
+
+    def measure(ctx: Context) -> pd.DataFrame:
+        rows = open_at_month_ends(ctx.lists[number], start, end, ctx)
+        return records(rows, rows["_month"], 1.0, np.nan)
+
+    return measure
+
+
+# Made once each: measures that share a function (a count and its rate) share its record rows.
+_contacts = count_events(1, "contact_date")
+_referrals = count_events(3, "referral_date")
+_assessments_started = count_events(4, "assessment_start_date")
+_assessments_completed = count_events(4, "assessment_authorised_date")
+_s47_started = count_events(5, "s47_start_date")
+_icpc_held = count_events(5, "icpc_date")
+_cp_started = count_events(7, "cpp_start_date")
+_cp_ended = count_events(7, "cpp_end_date")
+_cic_started = count_events(8, "cic_start_date")
+_cic_ceased = count_events(8, "cic_end_date")
+_adoptions = count_events(10, "adoption_order_date")
+_cin_open = count_open(6, "cin_start_date", "cin_closure_date")
+_cp_open = count_open(7, "cpp_start_date", "cpp_end_date")
+_cic_open = count_open(8, "cic_start_date", "cic_end_date")
+
+
 # --- front door ---------------------------------------------------------------------------------
-
-
-def _contacts(ctx: Context) -> pd.DataFrame:
-    c = events_in_months(ctx.lists[1], "contact_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
 
 
 def _contacts_to_referral(ctx: Context) -> pd.DataFrame:
@@ -182,11 +214,6 @@ def _contacts_to_referral(ctx: Context) -> pd.DataFrame:
     ).set_index("index")
     c = c.loc[matched.index]
     return records(c, c["_month"], _flag(matched["referral_date"].notna()))
-
-
-def _referrals(ctx: Context) -> pd.DataFrame:
-    r = events_in_months(ctx.lists[3], "referral_date", ctx)
-    return records(r, r["_month"], 1.0, np.nan)
 
 
 def _referrals_nfa(ctx: Context) -> pd.DataFrame:
@@ -227,21 +254,7 @@ def _referrals_to_assessment(ctx: Context) -> pd.DataFrame:
     return records(r, r["_month"], _flag(matched["assessment_start_date"].notna()))
 
 
-def _referral_rate(ctx: Context) -> pd.DataFrame:
-    return _referrals(ctx)
-
-
 # --- assessments -----------------------------------------------------------------------------
-
-
-def _assessments_started(ctx: Context) -> pd.DataFrame:
-    a = events_in_months(ctx.lists[4], "assessment_start_date", ctx)
-    return records(a, a["_month"], 1.0, np.nan)
-
-
-def _assessments_completed(ctx: Context) -> pd.DataFrame:
-    a = events_in_months(ctx.lists[4], "assessment_authorised_date", ctx)
-    return records(a, a["_month"], 1.0, np.nan)
 
 
 def _with_referral_date(assessments: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -280,16 +293,6 @@ def _assessments_overdue(ctx: Context) -> pd.DataFrame:
 # --- section 47 and conferences ------------------------------------------------------------------
 
 
-def _s47_started(ctx: Context) -> pd.DataFrame:
-    s = events_in_months(ctx.lists[5], "s47_start_date", ctx)
-    return records(s, s["_month"], 1.0, np.nan)
-
-
-def _icpc_held(ctx: Context) -> pd.DataFrame:
-    s = events_in_months(ctx.lists[5], "icpc_date", ctx)
-    return records(s, s["_month"], 1.0, np.nan)
-
-
 def _icpc_15wd(ctx: Context) -> pd.DataFrame:
     s = events_in_months(ctx.lists[5], "icpc_date", ctx)
     return records(s, s["_month"], _flag(working_days_between(s["s47_start_date"], s["icpc_date"]).le(15)))
@@ -301,11 +304,6 @@ def _icpc_to_plan(ctx: Context) -> pd.DataFrame:
 
 
 # --- children in need ------------------------------------------------------------------------------
-
-
-def _cin_open(ctx: Context) -> pd.DataFrame:
-    c = open_at_month_ends(ctx.lists[6], "cin_start_date", "cin_closure_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
 
 
 def _cin_open_on_as_at(ctx: Context) -> pd.DataFrame:
@@ -325,21 +323,6 @@ def _unallocated(ctx: Context) -> pd.DataFrame:
 
 
 # --- child protection -------------------------------------------------------------------------------
-
-
-def _cp_open(ctx: Context) -> pd.DataFrame:
-    c = open_at_month_ends(ctx.lists[7], "cpp_start_date", "cpp_end_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
-
-
-def _cp_started(ctx: Context) -> pd.DataFrame:
-    c = events_in_months(ctx.lists[7], "cpp_start_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
-
-
-def _cp_ended(ctx: Context) -> pd.DataFrame:
-    c = events_in_months(ctx.lists[7], "cpp_end_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
 
 
 def _cp_second(ctx: Context) -> pd.DataFrame:
@@ -382,24 +365,9 @@ def _cp_visits(ctx: Context) -> pd.DataFrame:
 # --- children in care ----------------------------------------------------------------------------------
 
 
-def _cic_open(ctx: Context) -> pd.DataFrame:
-    c = open_at_month_ends(ctx.lists[8], "cic_start_date", "cic_end_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
-
-
 def _cic_uasc_open(ctx: Context) -> pd.DataFrame:
     c = open_at_month_ends(ctx.lists[8], "cic_start_date", "cic_end_date", ctx)
     c = c[_uasc(c)]
-    return records(c, c["_month"], 1.0, np.nan)
-
-
-def _cic_started(ctx: Context) -> pd.DataFrame:
-    c = events_in_months(ctx.lists[8], "cic_start_date", ctx)
-    return records(c, c["_month"], 1.0, np.nan)
-
-
-def _cic_ceased(ctx: Context) -> pd.DataFrame:
-    c = events_in_months(ctx.lists[8], "cic_end_date", ctx)
     return records(c, c["_month"], 1.0, np.nan)
 
 
@@ -541,11 +509,6 @@ def _care_leavers_pathway(ctx: Context) -> pd.DataFrame:
 # --- adoption ---------------------------------------------------------------------------------------
 
 
-def _adoptions(ctx: Context) -> pd.DataFrame:
-    a = events_in_months(ctx.lists[10], "adoption_order_date", ctx)
-    return records(a, a["_month"], 1.0, np.nan)
-
-
 def _adoption_plan_4m(ctx: Context) -> pd.DataFrame:
     a = events_in_months(ctx.lists[10], "adoption_decision_date", ctx)
     quick = (a["cic_entered_care_date"] + pd.DateOffset(months=4)).ge(a["adoption_decision_date"])
@@ -574,7 +537,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("contacts", (1,), "flow", _contacts),
     Measure("contacts_to_referral", (1, 3), "flow", _contacts_to_referral),
     Measure("referrals", (3,), "flow", _referrals),
-    Measure("referral_rate_per_10k", (3,), "flow", _referral_rate),
+    Measure("referral_rate_per_10k", (3,), "flow", _referrals),
     Measure("referrals_to_assessment", (3, 4), "flow", _referrals_to_assessment),
     Measure("referrals_nfa", (3,), "flow", _referrals_nfa),
     Measure("rereferrals_12m", (3,), "flow", _rereferrals),
