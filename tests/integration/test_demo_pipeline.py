@@ -14,26 +14,15 @@ from pathlib import Path
 import pytest
 
 from csc_workbench.assess.scorecard import scorecard
-from csc_workbench.config import load_params
-from csc_workbench.demo import DemoConfig, generate_demo
-from csc_workbench.load import load_demo
 from csc_workbench.periods import month_text, parse_month
 from csc_workbench.store import Store
 
-from ..conftest import ROOT
-
-END = "2025-06"  # includes the demo authority's gap month, February 2025
-MONTHS = 14
+from .conftest import END, MONTHS
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory):
-    params = load_params(ROOT / "params")
-    root = tmp_path_factory.mktemp("demo")
-    files = generate_demo(root / "data", params, DemoConfig(end_month=END, months=MONTHS))
-    store = Store(root / "store.duckdb")
-    lines = load_demo(files, params, store, quarantine_dir=root / "quarantine", jobs=2)
-    return params, files, store, lines
+def county(small_county):
+    return small_county.params, small_county.files, small_county.store, small_county.lines
 
 
 def rows(path: Path) -> list[dict]:

@@ -16,31 +16,22 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from csc_workbench.config import load_params
-from csc_workbench.demo import DemoConfig, generate_demo
-from csc_workbench.load import load_demo
 from csc_workbench.pack import run as pack_run
 from csc_workbench.pack.html import REMOTE_REFERENCE, SYNTHETIC_LABEL
 from csc_workbench.pack.render import CHART_CLASS
 from csc_workbench.pack.run import PackError, build_pack
-from csc_workbench.store import Store
 
 from ..conftest import ROOT
+from .conftest import END
 
-END = "2025-06"  # the demo's gap month (February 2025) falls in the 13-month trends
-MONTHS = 14
 AUTHORITY, AREA = "Northmoor", "North Northmoor"
 CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOKS = ROOT / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    params = load_params(ROOT / "params")
-    root = tmp_path_factory.mktemp("pack_demo")
-    files = generate_demo(root / "data", params, DemoConfig(end_month=END, months=MONTHS))
-    store = Store(root / "store.duckdb")
-    load_demo(files, params, store, quarantine_dir=root / "quarantine", jobs=2)
-    return root, store
+def demo(small_county):
+    return small_county.root, small_county.store
 
 
 @pytest.fixture(scope="module")
