@@ -46,6 +46,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/scorecard_speed.py
 	$(BIN)/python bench/demo_ingest.py
+	$(BIN)/python bench/pack_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

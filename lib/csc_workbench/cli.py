@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--month", required=True, help="YYYY-MM, or 'latest'")
     pack.add_argument("--org-units", nargs="+", default=None, help="default the authority; 'all' for every one")
     pack.add_argument("--areas", nargs="+", default=None, help="indicator areas with a notebook (default all)")
-    pack.add_argument("--jobs", type=int, default=None)
+    pack.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one per core)")
+    pack.add_argument("--cohort", default="all", help="cohort for every page, e.g. excl_uasc (default all)")
     pack.add_argument("--out", type=Path, default=Path("outputs"))
     _common(pack)
 
@@ -147,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "run":
         from csc_workbench.pack.run import build_pack
 
-        result = build_pack(args.month, args.params, args.store, args.out, args.org_units, args.areas, args.jobs)
+        result = build_pack(
+            args.month, args.params, args.store, args.out, args.org_units, args.areas, args.jobs, cohort=args.cohort
+        )
         print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
         for failure in result.failures:
             print(f"FAILED {failure.page.output}: {failure.error.splitlines()[0]}", file=sys.stderr)

@@ -67,6 +67,7 @@ def _text(path: Path) -> str:
         ({"org_units": ["Nowhere"]}, "unknown 'Nowhere'"),
         ({"areas": ["astrology"]}, "unknown area 'astrology'"),
         ({"areas": ["adoption"]}, "no notebook for 'adoption'"),
+        ({"cohort": "martians"}, "unknown cohort 'martians'"),
     ],
 )
 def test_bad_parameters_stop_before_any_kernel(demo, tmp_path, monkeypatch, kwargs, message) -> None:
@@ -181,6 +182,31 @@ def test_a_failing_notebook_is_marked_failed_and_the_others_succeed(demo, tmp_pa
     assert "FAILED" in index
     assert f'href="{failed.notebook.relative_to(result.path).as_posix()}"' in index
     assert "deliberate failure" in _text(failed.html)  # the page shows the error
+
+
+def test_pages_share_a_warm_kernel_but_not_its_namespace(demo, tmp_path) -> None:
+    """One worker runs both pages in one kernel (started once), and the second page does not see
+    the first page's variables."""
+    _, store = demo
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    params_cell = new_code_cell('month = "2026-10"\norg_unit = None\ncohort = "all"\nstore = ""\nparams_folder = ""')
+    params_cell.metadata["tags"] = ["parameters"]
+    first = "import os\nleaked = 'from the scorecard'\nprint('pid', os.getpid())"
+    second = (
+        "import os\nprint('pid', os.getpid())\n"
+        "assert 'leaked' not in globals(), 'the previous page leaked its namespace'"
+    )
+    for stem, code in (("scorecard", first), ("exceptions", second)):
+        nb = new_notebook(cells=[params_cell, new_code_cell(code)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, notebooks / f"{stem}.ipynb")
+
+    result = build_pack(END, ROOT / "params", store.path, tmp_path / "out", areas=[], notebooks_dir=notebooks,
+                        jobs=1, progress=False)  # fmt: skip
+    assert not result.failures, [p.error for p in result.failures]
+    pids = [re.search(r"pid (\d+)", _text(p.html)).group(1) for p in result.pages]
+    assert len(pids) == 2 and pids[0] == pids[1]  # the same kernel ran both pages
 
 
 def test_a_kernel_that_fails_to_start_is_retried(demo, tmp_path, monkeypatch) -> None:

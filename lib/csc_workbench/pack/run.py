@@ -3,8 +3,10 @@ index, and publish ``outputs/<YYYY-MM>/`` atomically.
 
 Parameters are checked here first (Papermill does not): a bad month, org unit or area stops the
 run with a clear message before any kernel starts. Each page is one notebook for one org unit;
-pages run in a thread pool (each in its own kernel) under a progress bar; a kernel that fails to
-start is retried; a notebook that raises is recorded as failed (its executed notebook, with the
+pages run in a thread pool under a progress bar. Each worker thread starts one kernel and reuses it
+for its pages, clearing the namespace (``%reset -f``) between them: the kernel start and the library
+imports are paid once per worker, not once per page. A kernel that fails to start is retried and a
+kernel that dies is replaced; a notebook that raises is recorded as failed (its executed notebook, with the
 error, is kept and linked from the index) and the others carry on. The pack is written to a
 temporary folder beside the destination and swapped into place only when complete, so a failed
 or interrupted run never leaves a half-written pack where a good one was.
@@ -16,6 +18,8 @@ import html
 import os
 import re
 import shutil
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -132,8 +136,9 @@ def validate(
 
 
 def plan_pages(
-    month: str, org_units: list[str], areas: list[str], params, store_path: Path, params_folder: Path
-) -> list[Page]:
+    month: str, org_units: list[str], areas: list[str], params, store_path: Path, params_folder: Path,
+    cohort: str = "all",
+) -> list[Page]:  # fmt: skip
     """One page per (notebook, org unit): the scorecard first, then each area's notebook."""
     pages = []
     for org in org_units:
@@ -142,12 +147,115 @@ def plan_pages(
             parameters = {
                 "month": month,
                 "org_unit": org,
-                "cohort": "all",
+                "cohort": cohort,
                 "store": str(store_path),
                 "params_folder": str(params_folder),
             }
-            pages.append(Page(stem, org, f"{stem}_{_slug(org)}", f"{title}: {org}", parameters))
+            label = f"{title}: {org}" + (f" ({params.catalogue.cohorts[cohort]})" if cohort != "all" else "")
+            pages.append(Page(stem, org, f"{stem}_{_slug(org)}", label, parameters))
     return pages
+
+
+#: Run once in each batch kernel before its first page: a kept read connection to the store and
+#: charts displayed without re-validating their spec (see the two functions), and the pages'
+#: libraries imported once. ``%reset -f`` between pages clears the names, not this state.
+WARM_UP = """\
+from csc_workbench.pack.render import skip_spec_validation
+from csc_workbench.store.atoms import reuse_read_connections
+
+reuse_read_connections(True)
+skip_spec_validation()
+import csc_workbench.pack.pages, csc_workbench.present.exceptions, csc_workbench.assess.scorecard
+"""
+
+
+class WarmKernels:
+    """One kernel per worker thread, started on the thread's first page and reused for the next.
+
+    Between pages the kernel's namespace is cleared with ``%reset -f``, so a page sees only its
+    own parameters and cells; imported modules stay loaded, which is the point. ``get`` starts
+    (or replaces a dead) kernel with up to ``KERNEL_ATTEMPTS`` tries; ``discard`` drops the
+    calling thread's kernel after a failure that may have left it unusable."""
+
+    def __init__(self, kernel: str, cwd: Path):
+        self.kernel, self.cwd = kernel, cwd
+        self._local = threading.local()
+        self._started: list = []
+        self._lock = threading.Lock()
+        self._sockets = tempfile.TemporaryDirectory(prefix="cscw-kernels-")
+
+    def get(self):
+        """(kernel manager, attempts it took to start it) for the calling thread."""
+        from jupyter_core.utils import run_sync
+
+        km = getattr(self._local, "km", None)
+        if km is not None and run_sync(km.is_alive)():
+            run_sync(self._reset)(km)
+            return km, 1
+        self.discard()
+        error: BaseException | None = None
+        for attempt in range(1, KERNEL_ATTEMPTS + 1):
+            try:
+                km = run_sync(self._start)()
+            except Exception as exc:  # retried; the last error is raised
+                error = exc
+                continue
+            self._local.km = km
+            return km, attempt
+        raise RuntimeError(f"kernel {self.kernel!r} did not start after {KERNEL_ATTEMPTS} attempts: {error}")
+
+    async def _start(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        # IPC sockets in a private folder, not TCP on localhost: nothing else on the machine can
+        # talk to the batch kernels (and ipykernel has no plain-text TCP warning to print).
+        km = AsyncKernelManager(kernel_name=self.kernel, transport="ipc")
+        with self._lock:
+            self._started.append(km)
+            km.ip = str(Path(self._sockets.name) / f"kernel-{len(self._started)}")
+        await km.start_kernel(cwd=str(self.cwd))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            reply = await kc.execute_interactive(WARM_UP, store_history=False, output_hook=lambda _: None, timeout=120)
+        finally:
+            kc.stop_channels()
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise WorkbenchError(f"the batch kernel's warm-up failed: {content.get('ename')}: {content.get('evalue')}")
+        return km
+
+    @staticmethod
+    async def _reset(km) -> None:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            await kc.execute_interactive("%reset -f", store_history=False, output_hook=lambda _: None, timeout=60)
+        finally:
+            kc.stop_channels()
+
+    def discard(self) -> None:
+        """Shut down the calling thread's kernel, if it has one."""
+        from jupyter_core.utils import run_sync
+
+        km = getattr(self._local, "km", None)
+        self._local.km = None
+        if km is not None:
+            run_sync(km.shutdown_kernel)(now=True)
+
+    def shutdown_all(self) -> None:
+        """Shut down every kernel started (from the thread that built the pack)."""
+        from jupyter_core.utils import run_sync
+
+        for km in self._started:
+            try:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # a kernel already gone is fine
+                pass
+        self._sockets.cleanup()
 
 
 def _kernel_start_failure(exc: BaseException) -> bool:
@@ -174,32 +282,41 @@ def _rag_counts(notebook: Path) -> dict[str, int] | None:
     return None
 
 
-def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernel: str = KERNEL) -> PageResult:
-    """Execute one notebook and write its page; never raises for a notebook's own error."""
+def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernels: WarmKernels) -> PageResult:
+    """Execute one notebook in the thread's warm kernel and write its page; never raises for a
+    notebook's own error."""
     import papermill
 
     started = time.perf_counter()
     executed = folder / "notebooks" / f"{page.output}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     error, attempts = None, 0
-    for attempts in range(1, KERNEL_ATTEMPTS + 1):
+    for _ in range(KERNEL_ATTEMPTS):
+        try:
+            km, tries = kernels.get()
+        except RuntimeError as exc:  # no kernel would start: the page fails, the pack carries on
+            error, attempts = str(exc), attempts + KERNEL_ATTEMPTS
+            break
+        attempts += tries
         try:
             papermill.execute_notebook(
                 str(notebooks_dir / f"{page.notebook}.ipynb"),
                 str(executed),
                 parameters=page.parameters,
-                kernel_name=kernel,
+                kernel_name=kernels.kernel,
+                km=km,
                 progress_bar=False,
                 log_output=False,
-                cwd=str(folder),
                 start_timeout=60,
             )
             error = None
             break
         except Exception as exc:  # a page's failure is recorded, the pack carries on
             error = f"{type(exc).__name__}: {exc}".strip()
-            if not _kernel_start_failure(exc) or attempts == KERNEL_ATTEMPTS:
-                break
+            if _kernel_start_failure(exc):
+                kernels.discard()  # a dead or wedged kernel: the next try gets a fresh one
+                continue
+            break
     page_header = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, page.title)
     html_path: Path | None = folder / f"{page.output}.html"
     if executed.exists():
@@ -305,6 +422,7 @@ def build_pack(
     notebooks_dir: str | Path = DEFAULT_NOTEBOOKS,
     progress: bool = True,
     kernel: str = KERNEL,
+    cohort: str = "all",
 ) -> PackResult:
     """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc)."""
     from tqdm.auto import tqdm
@@ -317,8 +435,10 @@ def build_pack(
     params = load_params(params_folder)
     store = Store(store_path)
     index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
+    if cohort not in params.catalogue.cohorts:
+        raise PackError(f"--cohort: unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
     month = month_text(index)
-    pages = plan_pages(month, units, chosen, params, store_path, params_folder)
+    pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort)
     header = PageHeader(params.authority.name, month_label(index), data_as_at(store), params.authority.synthetic)
     timings = {"validate": time.perf_counter() - started}
 
@@ -330,16 +450,22 @@ def build_pack(
         executing = time.perf_counter()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(pages)))
         results: dict[int, PageResult] = {}
-        with (
-            ThreadPoolExecutor(max_workers=workers) as pool,
-            tqdm(total=len(pages), desc=f"pack {month}", unit="page", disable=not progress) as bar,
-        ):
-            futures = {pool.submit(run_page, p, notebooks_dir, build, header, kernel): i for i, p in enumerate(pages)}
-            for future in as_completed(futures):
-                result = future.result()
-                results[futures[future]] = result
-                bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
-                bar.update()
+        kernels = WarmKernels(kernel, build)
+        try:
+            with (
+                ThreadPoolExecutor(max_workers=workers) as pool,
+                tqdm(total=len(pages), desc=f"pack {month}", unit="page", disable=not progress) as bar,
+            ):
+                futures = {
+                    pool.submit(run_page, p, notebooks_dir, build, header, kernels): i for i, p in enumerate(pages)
+                }
+                for future in as_completed(futures):
+                    result = future.result()
+                    results[futures[future]] = result
+                    bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
+                    bar.update()
+        finally:
+            kernels.shutdown_all()
         ordered = [results[i] for i in range(len(pages))]
         timings["execute"] = time.perf_counter() - executing
         notebooks = build / "notebooks"
