@@ -102,9 +102,12 @@ def scorecard_from_atoms(
     org_units: Iterable[str],
     cohort: str = "all",
     gaps: Mapping[tuple[str, int], str] | None = None,
+    only: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Scorecard rows for every scorecard indicator and org unit, in catalogue order."""
-    indicators = [i for i in catalogue.indicators if i.scorecard]
+    """Scorecard rows for every scorecard indicator (or those in ``only``) and org unit, in
+    catalogue order."""
+    chosen = None if only is None else set(only)
+    indicators = [i for i in catalogue.indicators if i.scorecard and (chosen is None or i.id in chosen)]
     org_units = list(org_units)
     requests = _requests(indicators, org_units, cohort, month)
     values = window_values(atoms, requests, catalogue, gaps)

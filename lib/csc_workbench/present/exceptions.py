@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,28 +66,48 @@ def last_months(
     Each month is rated as the scorecard for that month rates it (that month's financial-year
     bands, the rated window, the small-denominator rule): the rows come from scorecard_from_atoms.
     """
+    return last_months_all(atoms, catalogue, [indicator], [org_unit], month, n, cohort, gaps)[(indicator, org_unit)]
+
+
+def last_months_all(
+    atoms: pd.DataFrame,
+    catalogue: Catalogue,
+    indicators: Iterable[str],
+    org_units: Iterable[str],
+    month: str | int,
+    n: int = 4,
+    cohort: str = "all",
+    gaps: Mapping[tuple[str, int], str] | None = None,
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`last_months` for several indicators and org units at once, keyed (indicator, org
+    unit): one scorecard per month for all of them, not one per indicator."""
     end = _month(month)
-    rows = []
+    indicators, org_units = list(dict.fromkeys(indicators)), list(dict.fromkeys(org_units))
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {(i, o): [] for i in indicators for o in org_units}
     for period in range(end - n + 1, end + 1):
-        frame = scorecard_from_atoms(atoms, catalogue, period, [org_unit], cohort, gaps)
-        row = frame[frame["indicator"] == indicator]
-        if row.empty:
-            raise KeyError(f"indicator {indicator!r} is not a scorecard indicator in the catalogue")
-        r = row.iloc[0]
-        rows.append(
-            {
-                "month": month_text(period),
-                "label": month_label(period),
-                "result": None if _missing(r["value"]) else float(r["value"]),
-                "target": None if _missing(r["target"]) else float(r["target"]),
-                "rag": r["rag"] if isinstance(r["rag"], str) else None,
-                "note": r["note"] if isinstance(r["note"], str) else None,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=["month", "label", "result", "target", "rag", "note"])
-    for column in ("rag", "note"):  # keep None (not NaN) where there is no rating or note
-        frame[column] = pd.Series([r[column] for r in rows], index=frame.index, dtype=object)
-    return frame
+        frame = scorecard_from_atoms(atoms, catalogue, period, org_units, cohort, gaps, only=indicators)
+        found = set(frame["indicator"])
+        missing = [i for i in indicators if i not in found]
+        if missing:
+            raise KeyError(f"indicator {missing[0]!r} is not a scorecard indicator in the catalogue")
+        for r in frame.to_dict("records"):
+            rows[(r["indicator"], r["org_unit"])].append(
+                {
+                    "month": month_text(period),
+                    "label": month_label(period),
+                    "result": None if _missing(r["value"]) else float(r["value"]),
+                    "target": None if _missing(r["target"]) else float(r["target"]),
+                    "rag": r["rag"] if isinstance(r["rag"], str) else None,
+                    "note": r["note"] if isinstance(r["note"], str) else None,
+                }
+            )
+    result = {}
+    for key, records in rows.items():
+        frame = pd.DataFrame(records, columns=["month", "label", "result", "target", "rag", "note"])
+        for column in ("rag", "note"):  # keep None (not NaN) where there is no rating or note
+            frame[column] = pd.Series([r[column] for r in records], index=frame.index, dtype=object)
+        result[key] = frame
+    return result
 
 
 def last_months_from_store(store, params, indicator: str, org_unit: str, month: str | int, n: int = 4,
@@ -266,6 +286,10 @@ def exception_pages(
         ).drop_duplicates(KEY)
     gaps = gaps_from_params(params)
     cache: dict[tuple[str, str, str], pd.DataFrame] = {}
+    if atoms is not None and not red.empty:
+        for cohort, part in red.groupby(red["cohort"].fillna("all")):
+            trends = last_months_all(atoms, params.catalogue, part["indicator"], part["org_unit"], end, n, cohort, gaps)
+            cache.update({(org, cohort, ind): frame for (ind, org), frame in trends.items()})
     pages = []
     for row in red.to_dict("records"):
         ind = params.catalogue[row["indicator"]]
