@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--areas", nargs="+", default=None, help="indicator areas with a notebook (default all)")
     pack.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one per core)")
     pack.add_argument("--cohort", default="all", help="cohort for every page, e.g. excl_uasc (default all)")
+    pack.add_argument("--images", choices=("all", "authority", "none"), default="authority",
+                      help="whose pages get PNG images of their charts (default: the authority's)")  # fmt: skip
     pack.add_argument("--out", type=Path, default=Path("outputs"))
     _common(pack)
 
@@ -149,7 +151,15 @@ def run(args: argparse.Namespace) -> int:
         from csc_workbench.pack.run import build_pack
 
         result = build_pack(
-            args.month, args.params, args.store, args.out, args.org_units, args.areas, args.jobs, cohort=args.cohort
+            args.month,
+            args.params,
+            args.store,
+            args.out,
+            args.org_units,
+            args.areas,
+            args.jobs,
+            cohort=args.cohort,
+            images=args.images,
         )
         print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
         for failure in result.failures:

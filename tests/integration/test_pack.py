@@ -151,6 +151,25 @@ def test_pages_are_offline_with_header_and_no_code(pack) -> None:
             assert "Feb 2025" in text  # the gap month explained
 
 
+def test_files_for_meetings(pack) -> None:
+    """scorecard.xlsx with a sheet per org unit, equal to the scorecard pages; chart images for
+    the authority's pages (the default), one per chart drawn on the page."""
+    from openpyxl import load_workbook
+
+    index = _text(pack.index)
+    assert 'href="scorecard.xlsx"' in index and 'href="images/"' in index
+    book = load_workbook(pack.path / "scorecard.xlsx")
+    assert book.sheetnames == [AUTHORITY, AREA]
+    for page in (p for p in pack.pages if p.page.notebook == "scorecard"):
+        rags = [c.value for c in book[page.page.org_unit]["G"][3:]]
+        assert {"green": rags.count("G"), "amber": rags.count("A"), "red": rags.count("R")} == page.rag_counts
+    for page in pack.pages:
+        charts = _text(page.html).count(f'class="{CHART_CLASS}"')
+        expected = charts if page.page.org_unit == AUTHORITY else 0
+        assert len(page.images) == expected, page.page.output
+        assert all(i.exists() and i.read_bytes()[:4] == b"\x89PNG" for i in page.images)
+
+
 def test_a_failing_notebook_is_marked_failed_and_the_others_succeed(demo, tmp_path) -> None:
     _, store = demo
     notebooks = tmp_path / "notebooks"

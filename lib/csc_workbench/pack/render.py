@@ -16,6 +16,9 @@ from typing import Any
 import altair as alt
 
 RENDERER = "csc_offline"
+#: Each chart output also keeps its Vega-Lite spec under this MIME type (which notebook front ends
+#: and nbconvert ignore), so the pack can draw the charts as PNG images from executed notebooks.
+SPEC_MIME = "application/x.cscw.vegalite+json"
 #: Every chart container carries this class, so tests and pages can find them.
 CHART_CLASS = "cscw-chart"
 
@@ -43,8 +46,12 @@ def chart_html(spec: dict[str, Any], div_id: str | None = None) -> str:
     )
 
 
-def _renderer(spec: dict[str, Any], **_: Any) -> dict[str, str]:
-    return {"text/html": chart_html(spec)}
+def _bundle(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"text/html": chart_html(spec), SPEC_MIME: spec}
+
+
+def _renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
+    return _bundle(spec)
 
 
 def enable() -> None:
@@ -53,8 +60,8 @@ def enable() -> None:
     alt.renderers.enable(RENDERER)
 
 
-def _unvalidated(chart: alt.TopLevelMixin) -> dict[str, str]:
-    return {"text/html": chart_html(chart.to_dict(validate=False, context={"pre_transform": False}))}
+def _unvalidated(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return _bundle(chart.to_dict(validate=False, context={"pre_transform": False}))
 
 
 def skip_spec_validation() -> None:

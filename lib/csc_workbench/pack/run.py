@@ -28,6 +28,7 @@ from pathlib import Path
 from csc_workbench.config import load_params
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, write_page
+from csc_workbench.pack.meeting_files import chart_pngs, write_scorecard_xlsx
 from csc_workbench.periods import month_label, month_text, parse_month
 from csc_workbench.present.exceptions import summary_from_notebook
 from csc_workbench.store.atoms import Store
@@ -54,6 +55,9 @@ DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 KERNEL = "python3"
 #: Attempts to start a kernel (the first and two retries).
 KERNEL_ATTEMPTS = 3
+#: Whose pages get PNG images of their charts: every org unit's, the authority's (default: about
+#: 0.13 s a chart, so every page's would add a third to the run), or none.
+IMAGES = ("all", "authority", "none")
 _RAG_COUNTS = re.compile(r'data-rag-counts="green=(\d+),amber=(\d+),red=(\d+)"')
 
 
@@ -81,6 +85,7 @@ class PageResult:
     rag_counts: dict[str, int] | None = None
     attempts: int = 1
     commentary_missing: list[str] | None = None  # red indicators without commentary (exceptions page)
+    images: list[Path] = field(default_factory=list)  # the page's charts as PNG
 
 
 @dataclass
@@ -282,9 +287,11 @@ def _rag_counts(notebook: Path) -> dict[str, int] | None:
     return None
 
 
-def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernels: WarmKernels) -> PageResult:
-    """Execute one notebook in the thread's warm kernel and write its page; never raises for a
-    notebook's own error."""
+def run_page(
+    page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernels: WarmKernels, images: bool = False
+) -> PageResult:
+    """Execute one notebook in the thread's warm kernel and write its page (and with ``images``
+    its charts as PNG in ``images/``); never raises for a notebook's own error."""
     import papermill
 
     started = time.perf_counter()
@@ -332,6 +339,12 @@ def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, 
     if error is None and page.notebook == EXCEPTIONS:
         summary = summary_from_notebook(executed)
         missing = summary["commentary_missing"] if summary else None
+    pngs: list[Path] = []
+    if error is None and images:
+        try:
+            pngs = chart_pngs(executed, folder / "images", page.output)
+        except Exception as exc:  # the page is fine without its images: say so in the index
+            error = f"chart images failed: {type(exc).__name__}: {exc}"
     if error is None:
         executed.unlink()  # only failed pages keep their executed notebook in the pack
     return PageResult(
@@ -344,11 +357,15 @@ def run_page(page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, 
         counts,
         attempts,
         missing,
+        pngs,
     )
 
 
-def index_html(month: int, header: PageHeader, results: list[PageResult], folder: Path) -> str:
-    """index.html: every page with its org unit, status and RAG counts; failures linked."""
+def index_html(
+    month: int, header: PageHeader, results: list[PageResult], folder: Path, workbook: Path | None = None
+) -> str:
+    """index.html: every page with its org unit, status, RAG counts and chart images; failures
+    linked; the files for meetings (the scorecard workbook, the images folder) above."""
     rows = []
     for r in results:
         link = (
@@ -381,18 +398,33 @@ def index_html(month: int, header: PageHeader, results: list[PageResult], folder
             if counts
             else '<td colspan="3">-</td>'
         )
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.page.org_unit)}</td>{status}{rag}</tr>")
+        images = (
+            f'<td><a href="{html.escape(r.images[0].relative_to(folder).as_posix())}">{len(r.images)} PNG</a></td>'
+            if r.images
+            else "<td>-</td>"
+        )
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.page.org_unit)}</td>{status}{rag}{images}</tr>")
     table = (
         '<table class="cscw-index" style="border-collapse:collapse" border="1" cellpadding="4">'
-        "<thead><tr><th>Page</th><th>Org unit</th><th>Status</th><th>Green</th><th>Amber</th><th>Red</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<thead><tr><th>Page</th><th>Org unit</th><th>Status</th><th>Green</th><th>Amber</th><th>Red</th>"
+        f"<th>Chart images</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+    files = []
+    if workbook is not None:
+        files.append(
+            f'<a class="cscw-workbook" href="{html.escape(workbook.relative_to(folder).as_posix())}">'
+            "scorecard.xlsx</a> (one sheet per org unit)"
+        )
+    if any(r.images for r in results):
+        files.append('<a href="images/">images/</a> (each chart as PNG, for slides)')
+    meeting = f"<p>Files for meetings: {'; '.join(files)}.</p>" if files else ""
     title = f"Children's social care performance pack: {month_label(month)}"
     head = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, title)
     synthetic = f"<!-- {SYNTHETIC_LABEL} -->" if header.synthetic else ""
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-        f'<body style="font-family:sans-serif">{synthetic}{head.html()}<main style="padding:0 16px">{table}</main>'
+        f'<body style="font-family:sans-serif">{synthetic}{head.html()}<main style="padding:0 16px">{meeting}{table}'
+        "</main>"
         "</body></html>\n"
     )
 
@@ -423,10 +455,12 @@ def build_pack(
     progress: bool = True,
     kernel: str = KERNEL,
     cohort: str = "all",
+    images: str = "authority",
 ) -> PackResult:
     """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc)."""
     from tqdm.auto import tqdm
 
+    from csc_workbench.assess.scorecard import scorecard
     from csc_workbench.pack.pages import data_as_at
 
     started = time.perf_counter()
@@ -437,6 +471,9 @@ def build_pack(
     index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
     if cohort not in params.catalogue.cohorts:
         raise PackError(f"--cohort: unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
+    if images not in IMAGES:
+        raise PackError(f"--images: {images!r} is not one of {', '.join(IMAGES)}")
+    drawn = {"all": set(units), "authority": {params.authority.org_units.name}, "none": set()}[images]
     month = month_text(index)
     pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort)
     header = PageHeader(params.authority.name, month_label(index), data_as_at(store), params.authority.synthetic)
@@ -457,7 +494,8 @@ def build_pack(
                 tqdm(total=len(pages), desc=f"pack {month}", unit="page", disable=not progress) as bar,
             ):
                 futures = {
-                    pool.submit(run_page, p, notebooks_dir, build, header, kernels): i for i, p in enumerate(pages)
+                    pool.submit(run_page, p, notebooks_dir, build, header, kernels, p.org_unit in drawn): i
+                    for i, p in enumerate(pages)
                 }
                 for future in as_completed(futures):
                     result = future.result()
@@ -471,7 +509,11 @@ def build_pack(
         notebooks = build / "notebooks"
         if notebooks.exists() and not any(notebooks.iterdir()):
             notebooks.rmdir()
-        (build / "index.html").write_text(index_html(index, header, ordered, build), encoding="utf-8")
+        cards = {org: scorecard(store, params, index, org, cohort) for org in units}
+        area_titles = dict(params.catalogue.areas)
+        workbook = write_scorecard_xlsx(cards, build / "scorecard.xlsx", area_titles, header)
+        timings["workbook"] = time.perf_counter() - executing - timings["execute"]
+        (build / "index.html").write_text(index_html(index, header, ordered, build, workbook), encoding="utf-8")
         final = out_root / month
         _publish(build, final)
     except BaseException:
@@ -480,5 +522,6 @@ def build_pack(
     for r in ordered:  # paths into the published folder
         r.html = final / r.html.relative_to(build) if r.html else None
         r.notebook = final / r.notebook.relative_to(build) if r.notebook else None
+        r.images = [final / i.relative_to(build) for i in r.images]
     timings["total"] = time.perf_counter() - started
     return PackResult(month, final, final / "index.html", ordered, timings)
