@@ -379,12 +379,36 @@ class Settings(_Strict):
     )
 
 
+ThemeRule = Literal["worst", "majority", "share"]
+
+
+class Theme(_Strict):
+    """A group of indicators rated as one (Buckinghamshire's themes): ``rule`` says how the
+    indicators' RAGs make the theme's.
+
+    worst     red if any indicator is red, else amber if any is amber, else green
+    majority  the most common rating; a tie goes to the worse
+    share     red when at least ``red_share`` of the rated indicators are red, amber when at least
+              ``amber_share`` are red or amber, else green
+    Unrated indicators (monitor, no figure) do not count; a theme with none rated is not rated."""
+
+    id: str
+    title: str
+    indicators: list[str] = Field(min_length=1)
+    rule: ThemeRule = "worst"
+    red_share: float = Field(0.5, gt=0, le=1)
+    amber_share: float = Field(0.25, gt=0, le=1)
+
+
 class Catalogue(_Strict):
     name: str
     settings: Settings = Settings()
     areas: dict[str, str]
     cohorts: dict[str, str] = Field(default_factory=lambda: {"all": "All children"})
     indicators: list[Indicator]
+    #: Indicators in the scorecard's activity table (this month, last month, change by org unit).
+    activity: list[str] = Field(default_factory=list)
+    themes: list[Theme] = Field(default_factory=list)
     _by_id: dict[str, Indicator] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -404,6 +428,22 @@ class Catalogue(_Strict):
                 )
             seen[indicator.id] = indicator
         self._by_id = seen
+        for k, ident in enumerate(self.activity):
+            if ident not in seen:
+                raise ValueError(f"key 'activity.{k}': '{ident}' is not an indicator of the catalogue")
+        theme_ids: set[str] = set()
+        for theme in self.themes:
+            if theme.id in theme_ids:
+                raise ValueError(f"theme '{theme.id}': key 'id': '{theme.id}' is used twice")
+            theme_ids.add(theme.id)
+            for k, ident in enumerate(theme.indicators):
+                if ident not in seen:
+                    raise ValueError(f"theme '{theme.id}': key 'indicators.{k}': '{ident}' is not an indicator")
+            if theme.rule == "share" and theme.amber_share > theme.red_share:
+                raise ValueError(
+                    f"theme '{theme.id}': key 'amber_share': {theme.amber_share:g} is above red_share "
+                    f"{theme.red_share:g} (amber must start at a smaller share than red)"
+                )
         return self
 
     def __getitem__(self, indicator_id: str) -> Indicator:

@@ -347,3 +347,74 @@ def area_section(
     items = indicator_section(store, params, indicator_id, month, org_unit, cohort)
     table = thirteen_month_table(store, params, indicator_id, month, org_unit, cohort)
     return [items[0], thirteen_month_table_html(table, params.catalogue[indicator_id]), *items[1:]]
+
+
+def activity_table_html(frame: pd.DataFrame, params: Params, month: str | int) -> str:
+    """The activity table as HTML: a row per org unit, for each measure this month, last month
+    and the change (signed), rounded as the catalogue says; '-' with the reason in a tooltip."""
+    from csc_workbench.present.tables import format_number
+
+    end = _month(month)
+    ids = list(dict.fromkeys(frame["indicator"]))
+    first = "".join(
+        f'<th colspan="3" style="{_CELL}background:#eee">{html.escape(params.catalogue[i].title)}</th>' for i in ids
+    )
+    months = (month_label(end), month_label(end - 1), "Change")
+    second = "".join(f'<th style="{_CELL}background:#f5f5f5">{html.escape(m)}</th>' for _ in ids for m in months)
+    body = []
+    for org, rows in frame.groupby("org_unit", sort=False):
+        by_id = {r["indicator"]: r for r in rows.to_dict("records")}
+        cells = [f'<th style="{_CELL}text-align:left">{html.escape(str(org))}</th>']
+        for i in ids:
+            r, dec = by_id[i], params.catalogue[i].display_decimals
+            note = r["note"] if isinstance(r["note"], str) else ""
+            for key in ("this_month", "last_month", "change"):
+                x = r[key]
+                text = format_number(None if x is None or x != x else float(x), dec)
+                if key == "change" and text not in ("-",) and float(x) > 0:
+                    text = "+" + text
+                title = f' title="{html.escape(note)}"' if note and text == "-" else ""
+                cells.append(f'<td style="{_CELL}text-align:right"{title}>{text}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="cscw-activity" style="{_TABLE_STYLE}"><thead>'
+        f'<tr><th rowspan="2" style="{_CELL}background:#eee">Org unit</th>{first}</tr><tr>{second}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+_RULE_WORDS = {
+    "worst": "the worst rating among its indicators",
+    "majority": "the most common rating (a tie goes to the worse)",
+    "share": "red when at least {red:.0%} of rated indicators are red, amber when {amber:.0%} are red or amber",
+}
+
+
+def theme_rollup_html(frame: pd.DataFrame, params: Params) -> str:
+    """The theme roll-up as HTML: a RAG cell per theme (with its letter), the counts behind it and
+    the rule in words."""
+    from csc_workbench.present.tables import RAG_LETTER
+
+    themes = {t.id: t for t in params.catalogue.themes}
+    head = "".join(
+        f'<th style="{_CELL}background:#eee">{h}</th>'
+        for h in ("Theme", "RAG", "Green", "Amber", "Red", "Not rated", "Rule")
+    )
+    body = []
+    for r in frame.to_dict("records"):
+        theme = themes[r["theme"]]
+        rag = r["rag"] if isinstance(r["rag"], str) else ""
+        rule = _RULE_WORDS[theme.rule].format(red=theme.red_share, amber=theme.amber_share)
+        cells = [
+            f'<td style="{_CELL}text-align:left">{html.escape(r["title"])}</td>',
+            rag_cell(RAG_LETTER.get(rag, "-"), rag),
+        ]
+        cells += [
+            f'<td style="{_CELL}text-align:right">{int(r[k])}</td>' for k in ("green", "amber", "red", "not_rated")
+        ]
+        cells.append(f'<td style="{_CELL}text-align:left;font-size:0.9em">{html.escape(rule)}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="cscw-themes" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
