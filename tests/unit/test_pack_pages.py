@@ -33,8 +33,10 @@ def test_thirteen_month_table_rolling_headline_with_in_month_values(small_params
     rows = [("rereferrals", m, "Testshire", "all", "month", 1 + k % 2, 4, None) for k, m in enumerate(months)]
     store.add_vintage(make_atoms(rows), "test", "aggregates")
     table = pages.thirteen_month_table(store, small_params, "rereferrals", "2018-03", "Testshire")
-    assert list(table.columns) == ["month", "in_month", "value", "rag", "target", "note"]
+    assert list(table.columns) == ["month", "in_month", "numerator", "denominator", "value", "rag", "target", "note"]
     assert list(table["month"]) == months[-13:]
+    # the rolling year's numerator and denominator: 18 of 48 (the 12 months' 1s and 2s over 4s)
+    assert (table["numerator"].iloc[-1], table["denominator"].iloc[-1]) == (18, 48)
     assert table["in_month"].iloc[-1] == 50.0 and table["in_month"].iloc[-2] == 25.0  # 2/4, then 1/4
     assert math.isclose(table["value"].iloc[-1], 100 * 18 / 48)  # the rolling year: 18 of 48
     assert table["rag"].iloc[-1] == "red" and table["target"].iloc[-1] == 22
@@ -44,6 +46,7 @@ def test_thirteen_month_table_rolling_headline_with_in_month_values(small_params
     assert text.startswith("<table") and text.count("<tr>") == 14  # header and 13 months
     assert "In month" in text and "Rolling 12 months" in text and "Mar 2018" in text
     assert "37.5%" in text and "50.0%" in text and 'class="rag-red"' in text
+    assert ">Numerator<" in text and ">Denominator<" in text and ">18<" in text and ">48<" in text
 
 
 def test_thirteen_month_table_in_month_headline_and_gaps(small_params, store) -> None:
@@ -57,3 +60,4 @@ def test_thirteen_month_table_in_month_headline_and_gaps(small_params, store) ->
 
     text = pages.thirteen_month_table_html(table, small_params.catalogue["return_interviews"])
     assert "In month" not in text and ">Value<" in text and ">-<" in text
+    assert ">9<" in text and ">10<" in text  # this month's numerator and denominator

@@ -104,8 +104,9 @@ def monthly_trend(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
     cohort: str = "all", months: int = 13,
 ) -> pd.DataFrame:  # fmt: skip
-    """``month``, ``value``, ``status``, ``note``, ``rag``, ``target``: the headline value of one
-    indicator for the last ``months`` months (gap months not available, with the reason)."""
+    """``month``, ``value``, ``numerator``, ``denominator``, ``status``, ``note``, ``rag``,
+    ``target``: the headline value of one indicator for the last ``months`` months (gap months
+    not available, with the reason)."""
     end = _month(month)
     ind = params.catalogue[indicator_id]
     org = resolve_org_units(params, org_unit)[0]
@@ -123,6 +124,8 @@ def monthly_trend(
         {
             "month": [month_text(p) for p in periods],
             "value": values["value"].astype(float),
+            "numerator": values["numerator"].astype(float),
+            "denominator": values["denominator"].astype(float),
             "status": values["status"],
             "note": values["note"],
             "rag": [r.value if r is not None else None for r in rags],
@@ -275,15 +278,17 @@ def _in_month(
 
 def thirteen_month_table(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
-    cohort: str = "all", months: int = 13,
+    cohort: str = "all", months: int = 13, trend: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The Rotherham-style in-month table for one indicator, oldest month first: ``month``,
     ``in_month`` (the month's own value when the headline is a rolling window, else NaN),
-    ``value`` (the headline value), ``rag``, ``target`` and ``note`` (why a month has no value)."""
+    ``numerator`` and ``denominator`` (of the headline value), ``value`` (the headline value),
+    ``rag``, ``target`` and ``note`` (why a month has no value)."""
     end = _month(month)
     ind = params.catalogue[indicator_id]
     org = resolve_org_units(params, org_unit)[0]
-    trend = monthly_trend(store, params, indicator_id, end, org, cohort, months)
+    if trend is None:  # the caller may pass the monthly_trend it already has
+        trend = monthly_trend(store, params, indicator_id, end, org, cohort, months)
     in_month = [float("nan")] * len(trend)
     if ind.headline_window not in ("month", "snapshot"):
         values = _in_month(store, params, indicator_id, end, org, cohort, months)
@@ -298,12 +303,23 @@ def thirteen_month_table(
         {
             "month": trend["month"],
             "in_month": in_month,
+            "numerator": trend["numerator"],
+            "denominator": trend["denominator"],
             "value": trend["value"],
             "rag": trend["rag"],
             "target": trend["target"],
             "note": notes,
         }
     )
+
+
+def _count(x: float | None) -> str:
+    """A numerator or denominator: whole numbers without decimals, FTE-style figures with one."""
+    from csc_workbench.present.tables import format_number
+
+    if x is None or x != x:
+        return "-"
+    return format_number(float(x), 0 if float(x) % 1 == 0 else 1)
 
 
 _WINDOW_WORDS = {"r12m": "Rolling 12 months", "r3m": "Rolling 3 months", "fytd": "Year to date", "quarter": "Quarter"}
@@ -317,14 +333,21 @@ def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
     pct, dec = ind.unit == "percent", ind.display_decimals
     rolling = ind.headline_window not in ("month", "snapshot")
     headline = _WINDOW_WORDS.get(ind.headline_window, "Value") if rolling else "Value"
-    labels = ["Month", *(["In month"] if rolling else []), headline, "RAG", "Target", "Note"]
+    ratio = ind.scale is not None
+    labels = [
+        "Month", *(["In month"] if rolling else []), *(["Numerator", "Denominator"] if ratio else []), headline,
+        "RAG", "Target", "Note",
+    ]  # fmt: skip
     head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(h)}</th>' for h in labels)
     body = []
     for r in frame.to_dict("records"):
         target = r["target"]
         cells = [f'<td style="{_CELL}">{html.escape(month_label(parse_month(r["month"])))}</td>']
-        numbers = [r["in_month"], r["value"]] if rolling else [r["value"]]
-        cells += [f'<td style="{_CELL}text-align:right">{format_number(x, dec, pct)}</td>' for x in numbers]
+        if rolling:
+            cells.append(f'<td style="{_CELL}text-align:right">{format_number(r["in_month"], dec, pct)}</td>')
+        if ratio:
+            cells += [f'<td style="{_CELL}text-align:right">{_count(r[k])}</td>' for k in ("numerator", "denominator")]
+        cells.append(f'<td style="{_CELL}text-align:right">{format_number(r["value"], dec, pct)}</td>')
         rag = r["rag"] if isinstance(r["rag"], str) else ""
         cells.append(rag_cell(RAG_LETTER.get(rag, "-"), rag))
         shown = format_number(float(target), dec, pct) if target is not None else "-"
@@ -418,3 +441,112 @@ def theme_rollup_html(frame: pd.DataFrame, params: Params) -> str:
         f'<table class="cscw-themes" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def annual_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
+    """The annual comparison (:func:`~csc_workbench.assess.benchmarking.annual_comparison`) as a
+    table: a row per financial year (the year to date last), a column per series; '-' with the
+    reason as a tooltip where a figure is missing."""
+    from csc_workbench.present.tables import format_number
+
+    pct, dec = ind.unit == "percent", ind.display_decimals
+    series = list(dict.fromkeys(frame["series"]))
+    head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(str(h))}</th>' for h in ["Year", *series])
+    body = []
+    for year, rows in frame.groupby("year", sort=True):
+        by_series = {r["series"]: r for r in rows.to_dict("records")}
+        cells = [f'<td style="{_CELL}">{html.escape(str(year))}</td>']
+        for name in series:
+            r = by_series.get(name)
+            value = None if r is None or r["value"] != r["value"] else float(r["value"])
+            reason = r["reason"] if r is not None and isinstance(r["reason"], str) else ""
+            title = f' title="{html.escape(reason)}"' if value is None and reason else ""
+            cells.append(f'<td style="{_CELL}text-align:right"{title}>{format_number(value, dec, pct)}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="cscw-annual" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def commentary_html(text: str | None, drafted: str | None) -> str:
+    """The analyst's commentary (Markdown), or else the narrative drafted from the figures,
+    labelled as a draft for the analyst to edit."""
+    from csc_workbench.present.exceptions import markdown_html
+
+    if text:
+        return (
+            '<div class="cscw-commentary" style="border-left:4px solid #0072B2;padding:2px 10px;margin:0.5em 0">'
+            f"<strong>Commentary</strong>{markdown_html(text)}</div>"
+        )
+    return (
+        '<div class="cscw-commentary cscw-drafted" style="border-left:4px dashed #999;padding:2px 10px;'
+        'margin:0.5em 0;color:#333"><strong>Drafted from the figures, for the analyst to edit '
+        f"(no commentary yet):</strong><p>{html.escape(drafted or 'No result this month.')}</p></div>"
+    )
+
+
+def area_page(
+    store: Store, params: Params, area: str, month: str | int, org_unit: str | None = None, cohort: str = "all"
+) -> list:
+    """Everything an area page shows, in order: per indicator of :data:`AREA_INDICATORS` the
+    heading and definition (Markdown), the commentary (the analyst's, else a drafted narrative),
+    the 13-month table with numerators and denominators, the 13-month trend chart, the months
+    without a figure, and each financial year against the benchmarks (table and chart); then the
+    breakdowns the data gives (:func:`csc_workbench.pack.breakdowns.breakdown_items`). HTML
+    items start with ``<``; charts are Altair charts."""
+    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label
+    from csc_workbench.assess.scorecard import scorecard
+    from csc_workbench.config.commentary import load_commentary
+    from csc_workbench.present.charts import annual_trend_chart, bands_for, trend_chart
+    from csc_workbench.present.exceptions import draft_narrative
+
+    if area not in AREA_INDICATORS:
+        raise KeyError(f"no page for area {area!r}; areas with one: {', '.join(AREA_INDICATORS)}")
+    end = _month(month)
+    org = resolve_org_units(params, org_unit)[0]
+    card = scorecard(store, params, end, org, cohort)
+    rows = {r["indicator"]: r for r in card.to_dict("records")}
+    commentary = load_commentary(params, end)
+    authority = params.authority.org_units.name
+    items: list = []
+    for indicator_id in AREA_INDICATORS[area]:
+        ind = params.catalogue[indicator_id]
+        items.append(f"### {ind.title}\n\n**Definition.** {ind.definition or 'No definition in the catalogue.'}")
+        drafted = draft_narrative(rows[indicator_id], ind) if indicator_id in rows else None
+        items.append(commentary_html(commentary.text_for(indicator_id, org, authority), drafted))
+        trend = monthly_trend(store, params, indicator_id, end, org, cohort)
+        table = thirteen_month_table(store, params, indicator_id, end, org, cohort, trend=trend)
+        items.append(thirteen_month_table_html(table, ind))
+        items.append(
+            trend_chart(
+                trend,
+                title=f"{ind.title}: {org}, last 13 months",
+                unit=ind.unit,
+                target=ind.target_for(end),
+                bands=bands_for(ind, end),
+                polarity=ind.polarity,
+            )
+        )
+        items.append(gap_months_text(trend))
+        annual = annual_comparison(store, params, indicator_id, end)
+        if not annual.empty:
+            items.append(f"**By financial year** ({comparison_label(params)}; the latest year is to date):")
+            items.append(annual_table_html(annual, ind))
+            items.append(
+                annual_trend_chart(
+                    annual,
+                    title=f"{ind.title}: by financial year. {comparison_label(params)}",
+                    unit=ind.unit,
+                    authority=params.authority.short_name,
+                )
+            )
+    return items
+
+
+def uasc_org_units(params: Params, org_unit: str | None = None) -> list[str]:
+    """The org units of the children-in-care page's UASC impact tables: the org unit, and for the
+    authority each of its areas too."""
+    org = resolve_org_units(params, org_unit)[0]
+    authority = params.authority.org_units
+    return [org, *(a.name for a in authority.children)] if org == authority.name else [org]
