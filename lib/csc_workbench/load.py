@@ -16,6 +16,7 @@ import pandas as pd
 from csc_workbench.config import Params
 from csc_workbench.ingest.annex_a import AnnexA, read_annex_a, write_quarantine
 from csc_workbench.measures.annex_a import compute_atoms
+from csc_workbench.measures.breakdowns import compute_breakdowns
 from csc_workbench.periods import month_text
 from csc_workbench.store.atoms import Store
 
@@ -81,12 +82,14 @@ def measure_annex_a(
     first_month: int | None = None,
     quarantine_dir: str | Path = "data/quarantine",
     today: date | None = None,
-) -> tuple[pd.DataFrame, LoadReport]:
-    """Read one Annex A extract and compute its atoms; writes only the quarantine report."""
+) -> tuple[pd.DataFrame, pd.DataFrame, LoadReport]:
+    """Read one Annex A extract and compute its atoms and breakdown counts; writes only the
+    quarantine report."""
     annex = read_annex_a(path, today=today)
     as_at_ts = pd.Timestamp(as_at).normalize() if as_at is not None else default_as_at(annex)
     first = first_month if first_month is not None else default_first_month(annex, as_at_ts)
     run = compute_atoms(annex.lists, params.authority, params.catalogue, as_at_ts, first)
+    counts = compute_breakdowns(annex.lists, params.authority, first, as_at_ts.year * 12 + as_at_ts.month - 1)
     report = LoadReport(str(path), None, len(run.atoms), as_at_ts, first)
     report.lines.append(annex.summary())
     quarantine = write_quarantine(annex, quarantine_dir)
@@ -100,7 +103,7 @@ def measure_annex_a(
             + (f"; indicators not computed: {', '.join(stopped)}" if stopped else "")
         )
     report.lines.extend(run.notes)
-    return run.atoms, report
+    return run.atoms, counts, report
 
 
 def load_annex_a(
@@ -113,9 +116,9 @@ def load_annex_a(
     today: date | None = None,
 ) -> LoadReport:
     """Read one Annex A extract, compute its atoms and store them as one new vintage."""
-    atoms, report = measure_annex_a(path, params, as_at, first_month, quarantine_dir, today)
+    atoms, counts, report = measure_annex_a(path, params, as_at, first_month, quarantine_dir, today)
     if len(atoms):
-        report.vintage = store.add_vintage(atoms, source=str(path), kind="annex_a")
+        report.vintage = store.add_vintage(atoms, source=str(path), kind="annex_a", breakdowns=counts)
     return report
 
 
@@ -125,7 +128,8 @@ def _snapshot_month_end(folder: str | Path) -> pd.Timestamp:
 
 def _measure_snapshot(job: tuple) -> tuple[pd.DataFrame, LoadReport]:
     folder, params, quarantine_dir = job
-    return measure_annex_a(folder, params, _snapshot_month_end(folder), quarantine_dir=quarantine_dir)
+    atoms, _, report = measure_annex_a(folder, params, _snapshot_month_end(folder), quarantine_dir=quarantine_dir)
+    return atoms, report  # snapshots hold lists 6-9 only: no breakdowns
 
 
 def load_demo(

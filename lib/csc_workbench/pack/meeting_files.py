@@ -164,7 +164,7 @@ def chart_specs(executed_notebook: str | Path) -> list[dict[str, Any]]:
 
 
 def _title_slug(spec: Mapping[str, Any]) -> str:
-    """"_" and the chart's title in file-name form (first 60 characters), or "" without a title."""
+    """The chart's title in file-name form after an underscore (60 characters at most), or "" if none."""
     title = spec.get("title", "")
     if isinstance(title, Mapping):
         title = title.get("text", "")

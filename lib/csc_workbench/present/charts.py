@@ -1283,6 +1283,38 @@ def _vl_version() -> str | None:
     return wanted if wanted in vlc.get_vegalite_versions() else None
 
 
+def breakdown_chart(frame: pd.DataFrame, title: str, period_label: str) -> alt.Chart:
+    """Horizontal bars of each category's share of a breakdown (``category``, ``count``), in the
+    given order, labelled with the share and the count. Aggregated counts only."""
+    _require(frame, ["category", "count"], "breakdown_chart")
+    _check_title(title)
+    total = float(frame["count"].sum())
+    data = frame.assign(
+        share=[100 * c / total if total else 0.0 for c in frame["count"]],
+        label=[f"{100 * c / total:.1f}% ({int(c):,})" if total else "-" for c in frame["count"]],
+    )
+    order = list(data["category"])
+    top = _nice_ceiling(max(float(data["share"].max()) * 1.25, 1.0))  # room for the labels
+    largest = data.sort_values("count", ascending=False).head(3)
+    description = (
+        f"{title}, {period_label}: {int(total):,} in all. Largest: "
+        + "; ".join(f"{r.category} {r.label}" for r in largest.itertuples())
+        + "."
+    )
+    base = alt.Chart(_data(data[["category", "count", "share", "label"]])).encode(
+        y=alt.Y("category:N", sort=order, title=None),
+        x=alt.X("share:Q", title=f"% of all, {period_label}", scale=alt.Scale(domain=[0, top])),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("count:Q", title="Number", format=",d"),
+                 alt.Tooltip("share:Q", title="Share (%)", format=".1f")],
+    )  # fmt: skip
+    bars = base.mark_bar(color=SERIES_COLOUR)
+    labels = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
+    return (bars + labels).properties(
+        title=_title(title, [f"{period_label}: {int(total):,} in all"]), width=360, height=18 * len(order),
+        description=description,
+    )  # fmt: skip
+
+
 def to_png(chart: alt.TopLevelMixin, path: str | Path, scale: float = 2) -> Path:
     """Write the chart as PNG (``scale`` 2 suits slides and print), offline, with no browser."""
     import vl_convert as vlc

@@ -19,6 +19,7 @@ from csc_workbench.periods import month_text
 
 KEY = ["indicator", "period", "org_unit", "cohort", "window"]
 ATOM_COLUMNS = [*KEY, "numerator", "denominator", "value", "unavailable_reason"]
+BREAKDOWN_COLUMNS = ["breakdown", "category", "period", "org_unit", "count"]
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS vintage_seq START 1;
@@ -48,6 +49,16 @@ CREATE TABLE IF NOT EXISTS benchmarks (
     value DOUBLE, reason VARCHAR,
     vintage INTEGER NOT NULL REFERENCES vintages (vintage)
 );
+CREATE TABLE IF NOT EXISTS breakdowns (
+    breakdown VARCHAR NOT NULL, category VARCHAR NOT NULL, period INTEGER NOT NULL, org_unit VARCHAR NOT NULL,
+    count BIGINT NOT NULL,
+    vintage INTEGER NOT NULL REFERENCES vintages (vintage)
+);
+-- a breakdown's month and org unit come whole from their latest vintage (every category of it)
+CREATE OR REPLACE VIEW breakdowns_latest AS
+    SELECT b.* FROM breakdowns b JOIN (
+        SELECT breakdown, period, org_unit, max(vintage) AS vintage FROM breakdowns GROUP BY ALL
+    ) USING (breakdown, period, org_unit, vintage);
 CREATE OR REPLACE VIEW atoms_latest AS
     SELECT * EXCLUDE (rank) FROM (
         SELECT a.*, v.source, row_number() OVER (
@@ -124,8 +135,9 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
 
-    def add_vintage(self, atoms: pd.DataFrame, source: str, kind: str) -> int:
-        """Store validated atoms as a new vintage, all or nothing; returns the vintage number."""
+    def add_vintage(self, atoms: pd.DataFrame, source: str, kind: str, breakdowns: pd.DataFrame | None = None) -> int:
+        """Store validated atoms (and the load's breakdown counts) as a new vintage, all or
+        nothing; returns the vintage number."""
         frame = atoms.reindex(columns=ATOM_COLUMNS)
         if frame.duplicated(KEY).any():
             raise ValueError("atoms to store have duplicate keys")
@@ -137,7 +149,33 @@ class Store:
                 [vintage],
             )
             con.unregister("incoming")
+            if breakdowns is not None and len(breakdowns):
+                counts = breakdowns[BREAKDOWN_COLUMNS]
+                if counts.duplicated(BREAKDOWN_COLUMNS[:4]).any():
+                    raise ValueError("breakdowns to store have duplicate keys")
+                con.register("incoming_breakdowns", counts)
+                con.execute(
+                    "INSERT INTO breakdowns SELECT breakdown, category, period, org_unit, count, ? "
+                    "FROM incoming_breakdowns",
+                    [vintage],
+                )
+                con.unregister("incoming_breakdowns")
         return vintage
+
+    def breakdowns(
+        self, names: Iterable[str], org_units: Iterable[str], first_month: int, last_month: int
+    ) -> pd.DataFrame:
+        """Latest breakdown counts (``breakdown, category, period, org_unit, count, vintage``);
+        empty for a store written before breakdowns existed."""
+        query = (
+            "SELECT * FROM breakdowns_latest WHERE breakdown IN (SELECT unnest(?)) "
+            "AND org_unit IN (SELECT unnest(?)) AND period BETWEEN ? AND ? ORDER BY breakdown, org_unit, period"
+        )
+        with self._connect(read_only=True) as con:
+            known = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'breakdowns_latest'").fetchone()
+            if not known[0]:
+                return pd.DataFrame(columns=[*BREAKDOWN_COLUMNS, "vintage"])
+            return con.execute(query, [list(names), list(org_units), first_month, last_month]).df()
 
     def latest(
         self,
