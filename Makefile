@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv report test lint format bench clean system-deps
+.PHONY: venv report test lint format bench clean system-deps lab
 
 DEMO_STORE := data/demo.duckdb
 
@@ -19,6 +19,12 @@ report: $(STAMP)
 	$(BIN)/cscw scorecard --month latest --org-unit all --store $(DEMO_STORE) --format csv > outputs/scorecard_SYNTHETIC_demo.csv
 	$(BIN)/cscw run --month latest --org-units Northmoor "North Northmoor" "South Northmoor" "East Northmoor" "West Northmoor" --store $(DEMO_STORE)
 	@echo "Open outputs/<month>/index.html (SYNTHETIC demo data); every scorecard: outputs/scorecard_SYNTHETIC_demo.csv"
+
+# JupyterLab on the project's environment (its kernel, ipywidgets), opened on the notebooks:
+# the explorer (notebooks/explorer.ipynb) and the pack's notebooks. Load the demo first
+# (`make report`, or `.venv/bin/cscw demo --ingest --store data/demo.duckdb`).
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab explorer.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Debian's chromium, for the browser tests (idempotent; needs root, as CI is).
 system-deps:
