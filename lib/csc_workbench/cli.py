@@ -150,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "run":
         from csc_workbench.pack.run import build_pack
 
+        if args.catalogue is not None:  # the notebooks read PARAMS/catalogue.yml: never ignore it silently
+            print("cscw run: --catalogue is not supported; the pack uses the catalogue.yml in --params DIR "
+                  "(copy the params folder to run the pack with another catalogue)", file=sys.stderr)  # fmt: skip
+            return 2
         result = build_pack(
             args.month,
             args.params,
