@@ -602,7 +602,7 @@ KINDS = {measure.indicator: measure.kind for measure in MEASURES}
 # --- from record rows to atoms -----------------------------------------------------------------------
 
 
-def _org_chain(authority: Authority) -> dict[str, list[str]]:
+def org_chains(authority: Authority) -> dict[str, list[str]]:
     """Each org unit -> itself and its ancestors, up to the authority."""
     chains = {}
     for name in authority.org_unit_names:
@@ -643,7 +643,7 @@ def compute_atoms(
     zero where nothing happened; rates divide by the org unit's population.
     """
     ctx = Context(lists, pd.Timestamp(as_at).normalize(), first_month, as_at.year * 12 + as_at.month - 1)
-    chains = _org_chain(authority)
+    chains = org_chains(authority)
     top = authority.org_units.name
     run = MeasureRun(atoms=pd.DataFrame(columns=ATOM_COLUMNS))
     cache: dict[Callable, pd.DataFrame] = {}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from csc_workbench.config.authority import Authority
+from csc_workbench.measures.annex_a import org_chains
 
 COLUMNS = ["breakdown", "category", "period", "org_unit", "count"]
 NOT_RECORDED = "Not recorded"
@@ -111,22 +112,11 @@ AREA_BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _chains(authority: Authority) -> dict[str, list[str]]:
-    chains = {}
-    for name in authority.org_unit_names:
-        chain, unit = [name], name
-        while (parent := authority.parent_of(unit)) is not None:
-            chain.append(parent)
-            unit = parent
-        chains[name] = chain
-    return chains
-
-
 def compute_breakdowns(
     lists: dict[int, pd.DataFrame], authority: Authority, first_month: int, last_month: int
 ) -> pd.DataFrame:
     """Counts per breakdown, category, month and org unit for the months covered (``COLUMNS``)."""
-    chains = _chains(authority)
+    chains = org_chains(authority)
     top = authority.org_units.name
     mapping = pd.DataFrame([(t, o) for t, chain in chains.items() for o in chain], columns=["team", "org_unit"])
     parts = []
