@@ -9,7 +9,7 @@ from csc_workbench.pack import pages
 from csc_workbench.pack.run import AREA_NOTEBOOKS
 from csc_workbench.periods import month_text, parse_month
 
-from ..conftest import ROOT, make_atoms
+from ..conftest import ROOT, make_atoms, monthly_rows
 
 
 def _months(first: str, count: int) -> list[str]:
@@ -33,10 +33,16 @@ def test_thirteen_month_table_rolling_headline_with_in_month_values(small_params
     rows = [("rereferrals", m, "Testshire", "all", "month", 1 + k % 2, 4, None) for k, m in enumerate(months)]
     store.add_vintage(make_atoms(rows), "test", "aggregates")
     table = pages.thirteen_month_table(store, small_params, "rereferrals", "2018-03", "Testshire")
-    assert list(table.columns) == ["month", "in_month", "numerator", "denominator", "value", "rag", "target", "note"]
+    assert list(table.columns) == [
+        "month", "numerator", "denominator", "value", "in_month_numerator", "in_month_denominator", "in_month",
+        "rag", "target", "note",
+    ]  # fmt: skip
     assert list(table["month"]) == months[-13:]
     # the rolling year's numerator and denominator: 18 of 48 (the 12 months' 1s and 2s over 4s)
     assert (table["numerator"].iloc[-1], table["denominator"].iloc[-1]) == (18, 48)
+    # the month's own numerator and denominator are the month's atoms
+    assert list(table["in_month_numerator"]) == [1 + k % 2 for k in range(11, 24)]
+    assert (table["in_month_denominator"] == 4).all()
     assert table["in_month"].iloc[-1] == 50.0 and table["in_month"].iloc[-2] == 25.0  # 2/4, then 1/4
     assert math.isclose(table["value"].iloc[-1], 100 * 18 / 48)  # the rolling year: 18 of 48
     assert table["rag"].iloc[-1] == "red" and table["target"].iloc[-1] == 22
@@ -46,7 +52,10 @@ def test_thirteen_month_table_rolling_headline_with_in_month_values(small_params
     assert text.startswith("<table") and text.count("<tr>") == 14  # header and 13 months
     assert "In month" in text and "Rolling 12 months" in text and "Mar 2018" in text
     assert "37.5%" in text and "50.0%" in text and 'class="rag-red"' in text
-    assert ">Numerator<" in text and ">Denominator<" in text and ">18<" in text and ">48<" in text
+    assert ">Numerator (rolling 12 months)<" in text and ">Denominator (rolling 12 months)<" in text
+    assert ">Numerator (in month)<" in text and ">Denominator (in month)<" in text
+    last_row = text.split("<tr>")[-1]
+    assert "<td" in last_row and ">2<" in last_row and ">4<" in last_row and ">18<" in last_row and ">48<" in last_row
 
 
 def test_thirteen_month_table_in_month_headline_and_gaps(small_params, store) -> None:
@@ -55,9 +64,69 @@ def test_thirteen_month_table_in_month_headline_and_gaps(small_params, store) ->
     store.add_vintage(make_atoms(rows), "test", "aggregates")
     table = pages.thirteen_month_table(store, small_params, "return_interviews", "2018-03", "Testshire")
     assert table["in_month"].isna().all()  # the headline is already the month's own value
+    assert list(table["numerator"].iloc[1:]) == [9] * 12 and list(table["denominator"].iloc[1:]) == [10] * 12
+    assert math.isnan(table["numerator"].iloc[0])  # no atom, no numerator
     assert math.isnan(table["value"].iloc[0]) and table["note"].iloc[0] != ""
     assert table["value"].iloc[-1] == 90.0 and table["rag"].iloc[-1] == "green"
 
     text = pages.thirteen_month_table_html(table, small_params.catalogue["return_interviews"])
     assert "In month" not in text and ">Value<" in text and ">-<" in text
     assert ">9<" in text and ">10<" in text  # this month's numerator and denominator
+
+
+def test_numerators_and_denominators_are_the_atoms_month_by_month(small_params, store) -> None:
+    months = _months("2016-04", 24)
+    rows = [("rereferrals", m, "Testshire", "all", "month", 3 + k, 10 + 2 * k, None) for k, m in enumerate(months)]
+    store.add_vintage(make_atoms(rows), "test", "aggregates")
+    table = pages.thirteen_month_table(store, small_params, "rereferrals", "2018-03", "Testshire")
+    atoms = store.latest(["rereferrals"], ["Testshire"], ["all"]).set_index("period")
+    for r in table.to_dict("records"):
+        p = parse_month(r["month"])
+        assert r["in_month_numerator"] == atoms.loc[p, "numerator"]
+        assert r["in_month_denominator"] == atoms.loc[p, "denominator"]
+        year = atoms.loc[p - 11 : p]
+        assert r["numerator"] == year["numerator"].sum() and r["denominator"] == year["denominator"].sum()
+        assert math.isclose(r["value"], 100 * r["numerator"] / r["denominator"])
+
+
+def test_annual_trend_table_three_years_and_the_year_to_date(small_params, store) -> None:
+    months = _months("2014-04", 48)  # April 2014 to March 2018
+    rows = [("rereferrals", m, "Testshire", "all", "month", 1, 4, None) for m in months]
+    rows += [("rereferrals", "2018-04", "Testshire", "all", "month", 3, 4, None)]
+    store.add_vintage(make_atoms(rows), "test", "aggregates")
+    annual = pages.annual_trend_table(store, small_params, "rereferrals", "2018-04", "Testshire")
+    assert list(annual["year"]) == ["2015-16", "2016-17", "2017-18", "2018-19 YTD"]
+    assert list(annual["numerator"]) == [12, 12, 12, 3] and list(annual["denominator"]) == [48, 48, 48, 4]
+    assert list(annual["value"]) == [25.0, 25.0, 25.0, 75.0] and (annual["note"] == "").all()
+    text = pages.annual_trend_html(annual, small_params.catalogue["rereferrals"])
+    assert text.startswith('<table class="cscw-annual"') and text.count("<tr>") == 5 and "2018-19 YTD" in text
+
+
+def test_quartile_of_a_value_follows_the_polarity() -> None:
+    row = {"q1": 10.0, "median": 20.0, "q3": 30.0}
+    assert [pages._quartile(v, row, "low") for v in (5, 10, 15, 25, 31)] == [1, 1, 2, 3, 4]
+    assert [pages._quartile(v, row, "high") for v in (5, 10, 15, 25, 30)] == [4, 3, 3, 2, 1]
+    assert pages._quartile(15, row, "none") is None and pages._quartile(None, row, "low") is None
+    assert pages._quartile(15, {"q1": None, "median": 20.0, "q3": 30.0}, "low") is None
+
+
+def test_commentary_is_the_analysts_or_a_labelled_draft() -> None:
+    mine = pages.commentary_html("Rose after a **screening change**.", "78.3%, down 2.6 points")
+    assert "<strong>screening change</strong>" in mine and pages.DRAFTED_LABEL not in mine
+    drafted = pages.commentary_html(None, "78.3%, down 2.6 points on last month")
+    assert pages.DRAFTED_LABEL in drafted and "78.3%, down 2.6 points on last month" in drafted
+    assert drafted.startswith("<div") and "cscw-drafted" in drafted
+    assert "No result this month." in pages.commentary_html(None, None)
+
+
+def test_small_multiples_input_one_row_per_org_unit_and_month(small_params, store) -> None:
+    rows = monthly_rows("return_interviews", "North", [9] * 13, [10] * 13, last="2018-03")
+    rows += monthly_rows("return_interviews", "South", [5] * 12, [10] * 12, last="2018-03")
+    store.add_vintage(make_atoms(rows), "test", "aggregates")
+    frame = pages.child_trends(store, small_params, "return_interviews", "2018-03", ["North", "South"])
+    assert len(frame) == 26 and list(dict.fromkeys(frame["org_unit"])) == ["North", "South"]
+    north, south = frame[frame["org_unit"] == "North"], frame[frame["org_unit"] == "South"]
+    assert (north["value"] == 90.0).all() and (north["rag"] == "green").all()
+    assert math.isnan(south["value"].iloc[0]) and (south["value"].iloc[1:] == 50.0).all()
+    assert pages.teams_below(small_params, "Testshire") == pages.teams_below(small_params, "North") == ["North Team"]
+    assert pages.teams_below(small_params, "North Team") == []

@@ -7,7 +7,8 @@ come from :mod:`csc_workbench.present.charts`.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -102,11 +103,11 @@ def rag_counts_html(counts: dict[str, int]) -> str:
 
 def monthly_trend(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
-    cohort: str = "all", months: int = 13,
+    cohort: str = "all", months: int = 13, atoms: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """``month``, ``value``, ``numerator``, ``denominator``, ``status``, ``note``, ``rag``,
     ``target``: the headline value of one indicator for the last ``months`` months (gap months
-    not available, with the reason)."""
+    not available, with the reason). ``atoms``: the store's atoms already read (else read)."""
     end = _month(month)
     ind = params.catalogue[indicator_id]
     org = resolve_org_units(params, org_unit)[0]
@@ -116,7 +117,8 @@ def monthly_trend(
         [(ind.id, org, ind_cohort, p, ind.headline_window) for p in periods],
         columns=["indicator", "org_unit", "cohort", "period", "window"],
     )
-    atoms = store.latest([ind.id], [org], [ind_cohort], periods[0] - 23, end)
+    if atoms is None:
+        atoms = store.latest([ind.id], [org], [ind_cohort], periods[0] - 23, end)
     values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
     rated = zip(values["value"], values["status"], periods, strict=True)
     rags = [ind.rate(v, p) if s == OK else None for v, s, p in rated]
@@ -193,51 +195,13 @@ def uasc_impact_html(frame: pd.DataFrame, params: Params) -> str:
         def num(x: float | None, *, dec: int = dec) -> str:
             return "-" if x is None or x != x else f"{x:,.{dec}f}"
 
-        cells = [r["title"], num(r["including UASC"]), num(r["excluding UASC"]), num(r["variance"]), r["note"] or ""]
+        note = r["note"] if isinstance(r["note"], str) else ""
+        cells = [r["title"], num(r["including UASC"]), num(r["excluding UASC"]), num(r["variance"]), note]
         body.append("<tr>" + "".join(f'<td style="{_CELL}">{html.escape(str(c))}</td>' for c in cells) + "</tr>")
     return (
         f'<table class="cscw-uasc" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
-
-
-def indicator_section(
-    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
-    cohort: str = "all",
-) -> list:  # fmt: skip
-    """What the children-in-care page shows for one indicator, in order: markdown strings
-    (heading and definition, the gap months explained) and Altair charts (the 13-month trend
-    with RAG bands and target; the annual comparison with the benchmarks)."""
-    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label
-    from csc_workbench.present.charts import annual_trend_chart, bands_for, trend_chart
-
-    end = _month(month)
-    ind = params.catalogue[indicator_id]
-    org = resolve_org_units(params, org_unit)[0]
-    items: list = [f"### {ind.title}\n\n**Definition.** {ind.definition or 'No definition in the catalogue.'}"]
-    trend = monthly_trend(store, params, indicator_id, end, org, cohort)
-    items.append(
-        trend_chart(
-            trend,
-            title=f"{ind.title}: {org}, last 13 months",
-            unit=ind.unit,
-            target=ind.target_for(end),
-            bands=bands_for(ind, end),
-            polarity=ind.polarity,
-        )
-    )
-    items.append(gap_months_text(trend))
-    annual = annual_comparison(store, params, indicator_id, end)
-    if not annual.empty:
-        items.append(
-            annual_trend_chart(
-                annual,
-                title=f"{ind.title}: by financial year. {comparison_label(params)}",
-                unit=ind.unit,
-                authority=params.authority.short_name,
-            )
-        )
-    return items
 
 
 #: The scorecard indicators each area page charts (catalogue area -> catalogue ids), main
@@ -261,53 +225,72 @@ AREA_INDICATORS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# --- area pages ---------------------------------------------------------------------------
 
-def _in_month(
-    store: Store, params: Params, indicator_id: str, end: int, org: str, cohort: str, months: int
-) -> pd.DataFrame:
-    """The in-month (``month`` window) value and status of one indicator for ``months`` months."""
-    ind = params.catalogue[indicator_id]
-    periods = list(range(end - months + 1, end + 1))
-    requests = pd.DataFrame(
-        [(ind.id, org, ind.cohort or cohort, p, "month") for p in periods],
+
+def _requests(ind: Indicator, orgs: Iterable[str], cohort: str, periods: Iterable[int], window: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(ind.id, org, ind.cohort or cohort, p, window) for org in orgs for p in periods],
         columns=["indicator", "org_unit", "cohort", "period", "window"],
     )
-    atoms = store.latest([ind.id], [org], [ind.cohort or cohort], periods[0], end)
-    return window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+
+
+def _in_month(
+    store: Store, params: Params, indicator_id: str, end: int, org: str, cohort: str, months: int,
+    atoms: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The in-month (``month`` window) figures of one indicator for ``months`` months: the
+    window_values frame, so ``value``, ``numerator``, ``denominator`` (the month's atoms),
+    ``status`` and ``note``."""
+    ind = params.catalogue[indicator_id]
+    periods = list(range(end - months + 1, end + 1))
+    if atoms is None:
+        atoms = store.latest([ind.id], [org], [ind.cohort or cohort], periods[0], end)
+    return window_values(
+        atoms, _requests(ind, [org], cohort, periods, "month"), params.catalogue, gaps_from_params(params)
+    )
+
+
+def _rolling(ind: Indicator) -> bool:
+    return ind.headline_window not in ("month", "snapshot")
 
 
 def thirteen_month_table(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
-    cohort: str = "all", months: int = 13, trend: pd.DataFrame | None = None,
+    cohort: str = "all", months: int = 13, trend: pd.DataFrame | None = None, atoms: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """The Rotherham-style in-month table for one indicator, oldest month first: ``month``,
-    ``in_month`` (the month's own value when the headline is a rolling window, else NaN),
-    ``numerator`` and ``denominator`` (of the headline value), ``value`` (the headline value),
-    ``rag``, ``target`` and ``note`` (why a month has no value)."""
+    """The Rotherham-style table of one indicator, a row per month, oldest first: ``month``;
+    ``numerator``, ``denominator`` and ``value`` of the headline (the month's own figures when
+    the headline is in-month or a snapshot, else the rolling window's sums); when the headline
+    is a rolling window also the month's own ``in_month_numerator``, ``in_month_denominator``
+    and ``in_month`` value (NaN otherwise); ``rag``, ``target`` and ``note`` (why a month has no
+    value). Numerators and denominators are the stored atoms (summed over the window)."""
     end = _month(month)
     ind = params.catalogue[indicator_id]
     org = resolve_org_units(params, org_unit)[0]
     if trend is None:  # the caller may pass the monthly_trend it already has
-        trend = monthly_trend(store, params, indicator_id, end, org, cohort, months)
-    in_month = [float("nan")] * len(trend)
-    if ind.headline_window not in ("month", "snapshot"):
-        values = _in_month(store, params, indicator_id, end, org, cohort, months)
-        in_month = [
-            float(v) if s == OK else float("nan") for v, s in zip(values["value"], values["status"], strict=True)
-        ]
+        trend = monthly_trend(store, params, indicator_id, end, org, cohort, months, atoms)
+    nan = [float("nan")] * len(trend)
+    own = {"in_month_numerator": nan, "in_month_denominator": nan, "in_month": nan}
+    if _rolling(ind):
+        values = _in_month(store, params, indicator_id, end, org, cohort, len(trend), atoms)
+        ok = values["status"] == OK
+        for key, column in (("in_month_numerator", "numerator"), ("in_month_denominator", "denominator")):
+            own[key] = [float(x) if k else float("nan") for x, k in zip(values[column], ok, strict=True)]
+        own["in_month"] = [float(x) if k else float("nan") for x, k in zip(values["value"], ok, strict=True)]
     notes = [
         "" if s == OK else (n if isinstance(n, str) and n else str(s))
         for s, n in zip(trend["status"], trend["note"], strict=True)
     ]
     return pd.DataFrame(
         {
-            "month": trend["month"],
-            "in_month": in_month,
-            "numerator": trend["numerator"],
-            "denominator": trend["denominator"],
-            "value": trend["value"],
-            "rag": trend["rag"],
-            "target": trend["target"],
+            "month": list(trend["month"]),
+            "numerator": list(trend["numerator"]),
+            "denominator": list(trend["denominator"]),
+            "value": list(trend["value"]),
+            **own,
+            "rag": list(trend["rag"]),
+            "target": list(trend["target"]),
             "note": notes,
         }
     )
@@ -325,51 +308,52 @@ def _count(x: float | None) -> str:
 _WINDOW_WORDS = {"r12m": "Rolling 12 months", "r3m": "Rolling 3 months", "fytd": "Year to date", "quarter": "Quarter"}
 
 
+def _th(label: str) -> str:
+    return f'<th style="{_CELL}background:#eee">{html.escape(label)}</th>'
+
+
+def _td(text: str, align: str = "right", title: str = "") -> str:
+    tip = f' title="{html.escape(title)}"' if title else ""
+    return f'<td style="{_CELL}text-align:{align}"{tip}>{html.escape(text)}</td>'
+
+
 def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
-    """The 13-month table as HTML: one row per month, values rounded as the catalogue says, RAG
-    cells coloured with their letter; the in-month column only when the headline is rolling."""
+    """The 13-month table as HTML: one row per month; numerator and denominator (for ratios)
+    beside each value; the month's own figures first when the headline is a rolling window;
+    values rounded as the catalogue says, RAG cells coloured with their letter."""
     from csc_workbench.present.tables import RAG_LETTER, format_number
 
     pct, dec = ind.unit == "percent", ind.display_decimals
-    rolling = ind.headline_window not in ("month", "snapshot")
+    rolling, ratio = _rolling(ind), ind.scale is not None
     headline = _WINDOW_WORDS.get(ind.headline_window, "Value") if rolling else "Value"
-    ratio = ind.scale is not None
-    labels = [
-        "Month", *(["In month"] if rolling else []), *(["Numerator", "Denominator"] if ratio else []), headline,
-        "RAG", "Target", "Note",
-    ]  # fmt: skip
-    head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(h)}</th>' for h in labels)
+    groups: list[tuple[str, str, str]] = []  # (numerator, denominator, value) columns, labelled
+    if rolling:
+        groups.append(("in_month_numerator", "in_month_denominator", "in_month"))
+    groups.append(("numerator", "denominator", "value"))
+    labels = ["Month"]
+    for k, _ in enumerate(groups):
+        name = "In month" if rolling and k == 0 else headline
+        suffix = f" ({name.lower()})" if rolling else ""
+        labels += [f"Numerator{suffix}", f"Denominator{suffix}"] if ratio else []
+        labels.append(name)
+    labels += ["RAG", "Target", "Note"]
     body = []
     for r in frame.to_dict("records"):
-        target = r["target"]
-        cells = [f'<td style="{_CELL}">{html.escape(month_label(parse_month(r["month"])))}</td>']
-        if rolling:
-            cells.append(f'<td style="{_CELL}text-align:right">{format_number(r["in_month"], dec, pct)}</td>')
-        if ratio:
-            cells += [f'<td style="{_CELL}text-align:right">{_count(r[k])}</td>' for k in ("numerator", "denominator")]
-        cells.append(f'<td style="{_CELL}text-align:right">{format_number(r["value"], dec, pct)}</td>')
+        cells = [_td(month_label(parse_month(r["month"])), "left")]
+        for num, den, value in groups:
+            if ratio:
+                cells += [_td(_count(r[num])), _td(_count(r[den]))]
+            cells.append(_td(format_number(r[value], dec, pct)))
         rag = r["rag"] if isinstance(r["rag"], str) else ""
         cells.append(rag_cell(RAG_LETTER.get(rag, "-"), rag))
-        shown = format_number(float(target), dec, pct) if target is not None else "-"
-        cells.append(f'<td style="{_CELL}text-align:right">{shown}</td>')
-        cells.append(f'<td style="{_CELL}">{html.escape(r["note"])}</td>')
+        target = r["target"]
+        cells.append(_td(format_number(float(target), dec, pct) if target is not None and target == target else "-"))
+        cells.append(_td(r["note"], "left"))
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<table class="cscw-13-month" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f'<table class="cscw-13-month" style="{_TABLE_STYLE}"><thead><tr>{"".join(map(_th, labels))}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
-
-
-def area_section(
-    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
-    cohort: str = "all",
-) -> list:  # fmt: skip
-    """What an area page shows for one indicator: :func:`indicator_section` (heading and
-    definition, trend chart, gap months, annual comparison chart) with the 13-month table as an
-    HTML string (starting ``<table``) after the definition."""
-    items = indicator_section(store, params, indicator_id, month, org_unit, cohort)
-    table = thirteen_month_table(store, params, indicator_id, month, org_unit, cohort)
-    return [items[0], thirteen_month_table_html(table, params.catalogue[indicator_id]), *items[1:]]
 
 
 def activity_table_html(frame: pd.DataFrame, params: Params, month: str | int) -> str:
@@ -443,35 +427,216 @@ def theme_rollup_html(frame: pd.DataFrame, params: Params) -> str:
     )
 
 
-def annual_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
-    """The annual comparison (:func:`~csc_workbench.assess.benchmarking.annual_comparison`) as a
-    table: a row per financial year (the year to date last), a column per series; '-' with the
-    reason as a tooltip where a figure is missing."""
+def annual_trend_table(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all", years: int = 3, atoms: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The org unit's own figures for the last ``years`` complete financial years and this year
+    to date (:func:`csc_workbench.assess.trend.read_annual_trend`): ``year``, ``numerator``,
+    ``denominator``, ``value`` and ``note`` (why a year has no value)."""
+    from csc_workbench.assess.trend import annual_trend, read_annual_trend
+
+    org = resolve_org_units(params, org_unit)[0]
+    if atoms is None:
+        own = read_annual_trend(store, params, _month(month), [org], cohort, years, [indicator_id])
+    else:
+        gaps = gaps_from_params(params)
+        own = annual_trend(atoms, params.catalogue, _month(month), [org], cohort, years, [indicator_id], gaps)
+    ok = own["status"] == OK
+    return pd.DataFrame(
+        {
+            "year": list(own["year"]),
+            "numerator": [float(x) if k else float("nan") for x, k in zip(own["numerator"], ok, strict=True)],
+            "denominator": [float(x) if k else float("nan") for x, k in zip(own["denominator"], ok, strict=True)],
+            "value": [float(x) if k else float("nan") for x, k in zip(own["value"], ok, strict=True)],
+            "note": ["" if k else (n if isinstance(n, str) and n else str(s))
+                     for k, n, s in zip(ok, own["note"], own["status"], strict=True)],
+        }
+    )  # fmt: skip
+
+
+def annual_trend_html(frame: pd.DataFrame, ind: Indicator) -> str:
+    """The annual trend (:func:`annual_trend_table`) as a small table, a row per year."""
     from csc_workbench.present.tables import format_number
 
-    pct, dec = ind.unit == "percent", ind.display_decimals
-    series = list(dict.fromkeys(frame["series"]))
-    head = "".join(f'<th style="{_CELL}background:#eee">{html.escape(str(h))}</th>' for h in ["Year", *series])
+    pct, dec, ratio = ind.unit == "percent", ind.display_decimals, ind.scale is not None
+    labels = ["Year", *(["Numerator", "Denominator"] if ratio else []), "Value", "Note"]
     body = []
-    for year, rows in frame.groupby("year", sort=True):
-        by_series = {r["series"]: r for r in rows.to_dict("records")}
-        cells = [f'<td style="{_CELL}">{html.escape(str(year))}</td>']
-        for name in series:
-            r = by_series.get(name)
-            value = None if r is None or r["value"] != r["value"] else float(r["value"])
-            reason = r["reason"] if r is not None and isinstance(r["reason"], str) else ""
-            title = f' title="{html.escape(reason)}"' if value is None and reason else ""
-            cells.append(f'<td style="{_CELL}text-align:right"{title}>{format_number(value, dec, pct)}</td>')
+    for r in frame.to_dict("records"):
+        cells = [_td(str(r["year"]), "left")]
+        if ratio:
+            cells += [_td(_count(r["numerator"])), _td(_count(r["denominator"]))]
+        cells += [_td(format_number(r["value"], dec, pct)), _td(r["note"], "left")]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<table class="cscw-annual" style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+        f'<table class="cscw-annual" style="{_TABLE_STYLE}"><thead><tr>{"".join(map(_th, labels))}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
 
+def _year_label(row: Mapping[str, Any]) -> str:
+    """The financial year a DfE figure falls in ("2024-25"), as the annual trend labels years."""
+    from csc_workbench.benchmarks.authorities import financial_year_label
+
+    census = row.get("census_month")
+    return financial_year_label(int(row["year"]), int(census) if census == census and census else 3)
+
+
+def _quartile(value: float | None, row: Mapping[str, Any], polarity: str) -> int | None:
+    """Quartile of a value among English LAs (1 = best quartile), from the year's quartile
+    values; None when there is no better direction or no figures."""
+    q1, median, q3 = (row.get(k) for k in ("q1", "median", "q3"))
+    if value is None or value != value or any(x is None or x != x for x in (q1, median, q3)):
+        return None
+    if polarity == "low":
+        return 1 if value <= q1 else 2 if value <= median else 3 if value <= q3 else 4
+    if polarity == "high":
+        return 1 if value >= q3 else 2 if value >= median else 3 if value >= q1 else 4
+    return None
+
+
+def benchmark_summary(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
+    cohort: str = "all", annual: pd.DataFrame | None = None, table: pd.DataFrame | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The latest year's DfE benchmarks of an indicator next to the org unit's own value for that
+    financial year (:func:`~csc_workbench.assess.benchmarking.indicator_benchmark_table`):
+    ``year``, ``own``, ``sn_average``, ``region_name``, ``regional``, ``national``, ``quartile``
+    (of the org unit's value among English LAs, 1 = best) and, for a real authority, its
+    published value, rank and quartile. None when the indicator has no DfE benchmark."""
+    from csc_workbench.assess.benchmarking import indicator_benchmark_table
+
+    ind = params.catalogue[indicator_id]
+    if ind.benchmark is None or params.authority.benchmark_la_code is None:
+        return None
+    if table is None:
+        table = indicator_benchmark_table(params, indicator_id, store=store)
+    if table is None or table.empty:
+        return None
+    known = table[table[["sn_average", "regional", "national"]].notna().any(axis=1)]
+    if known.empty:
+        return None
+    row = known.sort_values("year").iloc[-1].to_dict()
+    if annual is None:
+        annual = annual_trend_table(store, params, indicator_id, month, org_unit, cohort)
+    year = _year_label(row)
+    own_rows = annual[annual["year"] == year]
+    own = float(own_rows["value"].iloc[0]) if not own_rows.empty else float("nan")
+    polarity = row.get("polarity") or ind.polarity.value
+    published = not params.authority.synthetic
+    return {
+        "year": year,
+        "period": str(row["period"]),
+        "own": own,
+        "sn_average": row["sn_average"],
+        "region_name": row["region_name"] or "Region",
+        "regional": row["regional"],
+        "national": row["national"],
+        "quartile": _quartile(own, row, polarity),
+        "published": row["la_value"] if published else None,
+        "rank": f"{int(row['rank'])} of {int(row['rank_of'])}" if published and row["rank"] == row["rank"] else None,
+        "published_quartile": row["quartile"] if published else None,
+    }
+
+
+def benchmark_html(summary: Mapping[str, Any], ind: Indicator, org_label: str, note: str) -> str:
+    """The latest benchmarks (:func:`benchmark_summary`) as a one-row table, with whose figures
+    they are underneath."""
+    from csc_workbench.present.tables import format_number
+
+    pct, dec = ind.unit == "percent", ind.display_decimals
+
+    def num(x: Any) -> str:
+        return format_number(None if x is None or x != x else float(x), dec, pct)
+
+    labels = ["Year", f"{org_label} (own data)", "SN average", str(summary["region_name"]), "England",
+              "Quartile (English LAs, 1 = best)"]  # fmt: skip
+    quartile = summary["quartile"]
+    cells = [
+        _td(summary["year"], "left"), _td(num(summary["own"])), _td(num(summary["sn_average"])),
+        _td(num(summary["regional"])), _td(num(summary["national"])),
+        _td(f"Q{quartile}" if quartile else "-", "center",
+            "" if quartile else "no better direction, or no figure to place"),
+    ]  # fmt: skip
+    if summary.get("published") is not None:
+        labels += ["Published (DfE)", "Rank"]
+        cells += [_td(num(summary["published"])), _td(summary["rank"] or "-")]
+    return (
+        f'<div class="cscw-benchmarks"><table style="{_TABLE_STYLE}margin-bottom:0.2em">'
+        f"<thead><tr>{''.join(map(_th, labels))}</tr></thead><tbody><tr>{''.join(cells)}</tr></tbody></table>"
+        f'<p style="font-size:0.8em;color:#555;margin-top:0">{html.escape(note)}</p></div>'
+    )
+
+
+def annual_chart_frame(
+    store: Store, params: Params, indicator_id: str, org_label: str, annual: pd.DataFrame, years: int = 5,
+    table: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The annual trend chart's input: the org unit's own years (:func:`annual_trend_table`)
+    and the DfE benchmarks for the years published (SN average, region, England), ``year``,
+    ``series``, ``value``, ``reason``."""
+    from csc_workbench.assess.benchmarking import indicator_benchmark_table
+
+    rows = [(r["year"], org_label, r["value"], r["note"] or None) for r in annual.to_dict("records")]
+    if table is None and params.catalogue[indicator_id].benchmark is not None:
+        table = indicator_benchmark_table(params, indicator_id, store=store)
+    if table is not None and not table.empty:
+        for r in table.to_dict("records"):
+            sn_reason = None if r["sn_average"] == r["sn_average"] else r["sn_reason"]
+            year = _year_label(r)
+            rows += [
+                (year, "SN average", r["sn_average"], sn_reason),
+                (year, r["region_name"] or "Region", r["regional"], r["regional_reason"]),
+                (year, "England", r["national"], r["national_reason"]),
+            ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["year", "series", "value", "reason"])
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    recent = sorted(frame["year"].unique())[-years:]
+    return frame[frame["year"].isin(recent)].reset_index(drop=True)
+
+
+def child_trends(
+    store: Store, params: Params, indicator_id: str, month: str | int, org_units: list[str], cohort: str = "all",
+    months: int = 13, atoms: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The headline value of one indicator for several org units over ``months`` months:
+    ``org_unit``, ``month``, ``value``, ``numerator``, ``denominator``, ``status``, ``note``,
+    ``rag``, ``target`` (the input of the small multiples)."""
+    end = _month(month)
+    ind = params.catalogue[indicator_id]
+    periods = list(range(end - months + 1, end + 1))
+    if atoms is None:
+        atoms = store.latest([ind.id], org_units, [ind.cohort or cohort], periods[0] - 23, end)
+    requests = _requests(ind, org_units, cohort, periods, ind.headline_window)
+    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+    rags = [
+        ind.rate(v, p) if s == OK else None
+        for v, s, p in zip(values["value"], values["status"], values["period"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "org_unit": list(values["org_unit"]),
+            "month": [month_text(int(p)) for p in values["period"]],
+            "value": values["value"].astype(float).to_numpy(),
+            "numerator": values["numerator"].astype(float).to_numpy(),
+            "denominator": values["denominator"].astype(float).to_numpy(),
+            "status": list(values["status"]),
+            "note": list(values["note"]),
+            "rag": [r.value if r is not None else None for r in rags],
+            "target": [ind.target_for(int(p)) for p in values["period"]],
+        }
+    )
+
+
+def teams_below(params: Params, org: str) -> list[str]:
+    """The teams under an org unit (every team for the authority); [] for a team."""
+    teams = set(params.authority.at_level("team"))
+    return [name for name in params.authority.descendants(org) if name in teams and name != org]
+
+
 def commentary_html(text: str | None, drafted: str | None) -> str:
     """The analyst's commentary (Markdown), or else the narrative drafted from the figures,
-    labelled as a draft for the analyst to edit."""
+    clearly labelled as a draft for the analyst to edit."""
     from csc_workbench.present.exceptions import markdown_html
 
     if text:
@@ -481,25 +646,161 @@ def commentary_html(text: str | None, drafted: str | None) -> str:
         )
     return (
         '<div class="cscw-commentary cscw-drafted" style="border-left:4px dashed #999;padding:2px 10px;'
-        'margin:0.5em 0;color:#333"><strong>Drafted from the figures, for the analyst to edit '
-        f"(no commentary yet):</strong><p>{html.escape(drafted or 'No result this month.')}</p></div>"
+        f'margin:0.5em 0;color:#333"><strong>{DRAFTED_LABEL}</strong> (no commentary for this month yet)'
+        f"<p>{html.escape(drafted or 'No result this month.')}</p></div>"
     )
+
+
+#: The label of a narrative drafted from the numbers, shown where the analyst has written none.
+DRAFTED_LABEL = "Drafted from the figures \u2014 for the analyst to edit"
+
+
+def _org_label(params: Params, org: str) -> str:
+    return params.authority.short_name if org == params.authority.org_units.name else org
+
+
+#: DfE benchmark tables already worked out in this process, keyed by the store file's state: the
+#: pages of every org unit show the same LA-level benchmarks, so a warm pack kernel works each
+#: out once. Any write to the store (a new mtime or size) makes a new key.
+_BENCHMARK_CACHE: dict[tuple, pd.DataFrame | None] = {}
+_FIGURES_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def _store_state(store: Store) -> tuple:
+    try:
+        stat = store.path.stat()
+    except OSError:
+        return (str(store.path),)
+    return (str(store.path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def _benchmarks(store: Store, params: Params, ind: Indicator, end: int, years: int = 6) -> pd.DataFrame | None:
+    """The indicator's DfE benchmark table for the last ``years`` years to the report month's
+    financial year (None without a benchmark); the DfE figures are read once per store state."""
+    from csc_workbench.assess.benchmarking import dfe_figures
+    from csc_workbench.benchmarks import indicator_benchmarks
+    from csc_workbench.periods import financial_year_start
+
+    code = params.authority.benchmark_la_code
+    if ind.benchmark is None or code is None:
+        return None
+    last = financial_year_start(end) + 1
+    wanted = list(range(last - years + 1, last + 1))
+    key = (_store_state(store), ind.id, ind.polarity.value, ind.benchmark.model_dump_json(), str(code), tuple(wanted))
+    if key not in _BENCHMARK_CACHE:
+        if len(_BENCHMARK_CACHE) > 512:
+            _BENCHMARK_CACHE.clear()
+        state = key[0]
+        if state not in _FIGURES_CACHE:
+            _FIGURES_CACHE.clear()  # one store at a time
+            _FIGURES_CACHE[state] = dfe_figures(store)
+        table = indicator_benchmarks(ind, _FIGURES_CACHE[state], code, wanted)
+        _BENCHMARK_CACHE[key] = table
+    table = _BENCHMARK_CACHE[key]
+    return None if table is None else table.copy()
+
+
+def _indicator_items(
+    store: Store, params: Params, indicator_id: str, end: int, org: str, cohort: str,
+    card_row: Mapping[str, Any] | None, commentary: str | None, main: bool, atoms: pd.DataFrame | None = None,
+) -> list:  # fmt: skip
+    """One indicator's section of an area page (see :func:`area_page`)."""
+    from csc_workbench.assess.benchmarking import comparison_label
+    from csc_workbench.present.charts import annual_trend_chart, bands_for, funnel_plot, small_multiples, trend_chart
+    from csc_workbench.present.exceptions import draft_narrative
+
+    ind = params.catalogue[indicator_id]
+    label = _org_label(params, org)
+    items: list = [f"### {ind.title}\n\n**Definition.** {ind.definition or 'No definition in the catalogue.'}"]
+    trend = monthly_trend(store, params, indicator_id, end, org, cohort, atoms=atoms)
+    table = thirteen_month_table(store, params, indicator_id, end, org, cohort, trend=trend, atoms=atoms)
+    items.append(f"**Last 13 months**, {label}. {gap_months_text(trend)}")
+    items.append(thirteen_month_table_html(table, ind))
+    annual = annual_trend_table(store, params, indicator_id, end, org, cohort, atoms=atoms)
+    dfe = _benchmarks(store, params, ind, end)
+    items.append("**By financial year** (the last three complete years, then this year to date):")
+    items.append(annual_trend_html(annual, ind))
+    summary = benchmark_summary(store, params, indicator_id, end, org, cohort, annual=annual, table=dfe)
+    benchmarks: dict[str, float | None] = {}
+    if summary is not None:
+        items.append(f"**Latest benchmarks** (DfE, {summary['period']}):")
+        items.append(benchmark_html(summary, ind, label, comparison_label(params)))
+        benchmarks = {
+            f"SN average {summary['year']}": summary["sn_average"],
+            f"England {summary['year']}": summary["national"],
+        }
+    items.append(
+        trend_chart(
+            trend,
+            title=f"{ind.title}: {label}, last 13 months",
+            unit=ind.unit,
+            target=ind.target_for(end),
+            bands=bands_for(ind, end),
+            benchmarks={k: v for k, v in benchmarks.items() if v is not None and v == v} or None,
+            polarity=ind.polarity,
+        )
+    )
+    chart_frame = annual_chart_frame(store, params, indicator_id, label, annual, table=dfe)
+    if chart_frame.loc[chart_frame["series"] == label, "value"].notna().any():
+        note = comparison_label(params) if summary is not None else "No DfE benchmark for this indicator"
+        items.append(
+            annual_trend_chart(
+                chart_frame, title=f"{ind.title}: {label} by financial year. {note}", unit=ind.unit, authority=label
+            )
+        )
+    if main:
+        children = [c.name for c in params.authority.org_unit(org).children]
+        if children:
+            frame = child_trends(store, params, indicator_id, end, children, cohort, atoms=atoms)
+            if frame["value"].notna().any():
+                items.append(f"**By org unit**: {ind.title.lower()} in each org unit of {label}.")
+                items.append(
+                    small_multiples(
+                        frame, title=f"{ind.title}: the org units of {label}, last 13 months", unit=ind.unit
+                    )
+                )
+        teams = teams_below(params, org)
+        if ind.unit == "percent" and len(teams) >= 3:
+            latest = child_trends(store, params, indicator_id, end, teams, cohort, months=1, atoms=atoms)
+            usable = latest[(latest["status"] == OK) & (latest["denominator"] > 0)]
+            if len(usable) >= 3:
+                own = trend["value"].iloc[-1] if trend["status"].iloc[-1] == OK else None
+                items.append(
+                    funnel_plot(
+                        usable[["org_unit", "numerator", "denominator"]],
+                        title=f"{ind.title}: teams of {label}, {month_label(end)}",
+                        unit=ind.unit,
+                        overall_rate=own,
+                        scale=ind.scale or 100,
+                    )
+                )
+    drafted = draft_narrative(card_row, ind) if card_row is not None else None
+    items.append(commentary_html(commentary, drafted))
+    return items
 
 
 def area_page(
     store: Store, params: Params, area: str, month: str | int, org_unit: str | None = None, cohort: str = "all"
 ) -> list:
-    """Everything an area page shows, in order: per indicator of :data:`AREA_INDICATORS` the
-    heading and definition (Markdown), the commentary (the analyst's, else a drafted narrative),
-    the 13-month table with numerators and denominators, the 13-month trend chart, the months
-    without a figure, and each financial year against the benchmarks (table and chart); then the
-    breakdowns the data gives (:func:`csc_workbench.pack.breakdowns.breakdown_items`). HTML
-    items start with ``<``; charts are Altair charts."""
-    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label
+    """Everything an area page shows, in order, as markdown strings, HTML strings (starting
+    ``<table`` or ``<div``) and Altair charts.
+
+    For each indicator of :data:`AREA_INDICATORS` (a Rotherham-style section): the heading and
+    definition; the last 13 months as a table with numerators and denominators (the months
+    without a figure explained); the last three financial years and this year to date as a
+    table; the latest DfE benchmarks (SN average, region, England, quartile) where the indicator
+    has one; the 13-month trend chart with RAG bands, target and benchmarks; the annual chart
+    against the benchmarks; for the page's first indicator also the small multiples by the org
+    units below and a funnel across teams (percentages), then the explorable trend ("Explore by
+    org unit"); and the commentary: the analyst's for the month (``params/commentary/``), else
+    a narrative drafted from the figures, labelled :data:`DRAFTED_LABEL`. Then, on the
+    children-in-care page, the UASC impact tables; last the breakdowns the data gives
+    (:func:`csc_workbench.pack.breakdowns.breakdown_items`)."""
     from csc_workbench.assess.scorecard import scorecard
+    from csc_workbench.assess.trend import last_complete_march
     from csc_workbench.config.commentary import load_commentary
-    from csc_workbench.present.charts import annual_trend_chart, bands_for, trend_chart
-    from csc_workbench.present.exceptions import draft_narrative
+    from csc_workbench.pack.breakdowns import breakdown_items
+    from csc_workbench.present.interactive import explorable_trend, explore_org_units
 
     if area not in AREA_INDICATORS:
         raise KeyError(f"no page for area {area!r}; areas with one: {', '.join(AREA_INDICATORS)}")
@@ -509,38 +810,38 @@ def area_page(
     rows = {r["indicator"]: r for r in card.to_dict("records")}
     commentary = load_commentary(params, end)
     authority = params.authority.org_units.name
+    ids = AREA_INDICATORS[area]
+    # one read of the store and of the DfE figures for the whole page
+    below = [c.name for c in params.authority.org_unit(org).children]
+    units = list(dict.fromkeys([org, *below, *teams_below(params, org)]))
+    cohorts = {cohort} | {params.catalogue[i].cohort for i in ids if params.catalogue[i].cohort}
+    atoms = store.latest(ids, units, cohorts, last_complete_march(end) - 36, end)
     items: list = []
-    for indicator_id in AREA_INDICATORS[area]:
-        ind = params.catalogue[indicator_id]
-        items.append(f"### {ind.title}\n\n**Definition.** {ind.definition or 'No definition in the catalogue.'}")
-        drafted = draft_narrative(rows[indicator_id], ind) if indicator_id in rows else None
-        items.append(commentary_html(commentary.text_for(indicator_id, org, authority), drafted))
-        trend = monthly_trend(store, params, indicator_id, end, org, cohort)
-        table = thirteen_month_table(store, params, indicator_id, end, org, cohort, trend=trend)
-        items.append(thirteen_month_table_html(table, ind))
-        items.append(
-            trend_chart(
-                trend,
-                title=f"{ind.title}: {org}, last 13 months",
-                unit=ind.unit,
-                target=ind.target_for(end),
-                bands=bands_for(ind, end),
-                polarity=ind.polarity,
-            )
-        )
-        items.append(gap_months_text(trend))
-        annual = annual_comparison(store, params, indicator_id, end)
-        if not annual.empty:
-            items.append(f"**By financial year** ({comparison_label(params)}; the latest year is to date):")
-            items.append(annual_table_html(annual, ind))
-            items.append(
-                annual_trend_chart(
-                    annual,
-                    title=f"{ind.title}: by financial year. {comparison_label(params)}",
-                    unit=ind.unit,
-                    authority=params.authority.short_name,
+    for k, indicator_id in enumerate(ids):
+        text = commentary.text_for(indicator_id, org, authority)
+        row = rows.get(indicator_id)
+        items += _indicator_items(store, params, indicator_id, end, org, cohort, row, text, main=k == 0, atoms=atoms)
+        if k == 0:
+            first = params.catalogue[indicator_id]
+            near = explore_org_units(params, org)
+            if store.latest([first.id], near, [first.cohort or cohort], end - 12, end).empty:
+                items.append(
+                    f"#### Explore by org unit\n\nNo figures for {first.title.lower()} at {', '.join(near)} "
+                    "in the last 13 months: nothing to explore here."
                 )
-            )
+            else:
+                items.append(f"#### Explore by org unit\n\n{first.title}: pick an org unit and a window to compare.")
+                items.append(explorable_trend(store, params, indicator_id, month_text(end), org, cohort))
+    if area == "children_in_care":
+        items.append(
+            "### Impact of unaccompanied asylum-seeking children (UASC)\n\n"
+            "Each indicator including and excluding UASC, and the variance (including minus excluding)"
+            + (": for the authority, then each of its areas." if org == authority else ".")
+        )
+        for unit in uasc_org_units(params, org):
+            items.append(f"**{unit}**")
+            items.append(uasc_impact_html(uasc_impact(store, params, end, unit), params))
+    items += breakdown_items(store, params, area, month_text(end), org)
     return items
 
 
