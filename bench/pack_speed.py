@@ -61,6 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", type=Path, default=ROOT / "data" / "demo.duckdb")
     parser.add_argument("--skip-naive", action="store_true", help="time the pack only")
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks at once (default: cscw run's)")
     args = parser.parse_args()
     store_path = args.store.resolve()
     ensure_store(store_path)
@@ -72,7 +73,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         started = time.perf_counter()
-        result = build_pack("latest", ROOT / "params", store_path, out / "pack", ORG_UNITS, progress=False)
+        result = build_pack(
+            "latest", ROOT / "params", store_path, out / "pack", ORG_UNITS, jobs=args.jobs, progress=False
+        )
         ours = time.perf_counter() - started
         if result.failures:
             print("FAILED pages:", ", ".join(p.page.output for p in result.failures))
@@ -86,6 +89,8 @@ def main() -> int:
         slowest = sorted(by_notebook.items(), key=lambda kv: -sum(kv[1]))
         means = ", ".join(f"{name} {sum(times) / len(times):.2f}" for name, times in slowest)
         print(f"mean seconds per page (execute and convert, in a worker): {means}")
+        phases = {k: sum(p.phases.get(k, 0.0) for p in result.pages) for k in ("execute", "convert", "images")}
+        print("worker seconds, all pages: " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
         print(f"largest page: {largest} {sizes[largest] / 1e6:.2f} MB; pages over 2 MB: "
               f"{sum(s > TARGET_PAGE_BYTES for s in sizes.values())}")  # fmt: skip
         checks = [

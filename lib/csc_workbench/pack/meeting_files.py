@@ -4,7 +4,7 @@ The workbook has one sheet per org unit: the scorecard grouped by area, numbers 
 numbers (formatted as the catalogue rounds them; percentages as 0-100 with "%" in the format),
 RAG cells filled with the pack's colours *and* carrying their letter, arrows for the direction of
 travel, a frozen header and a filter. The images are the charts of executed notebooks, drawn
-offline with vl-convert from the Vega-Lite spec the pack's renderer leaves in each chart output.
+offline with vl-convert from the Vega-Lite spec inside each chart output's HTML.
 Both hold aggregates only: the scorecard and the charts never carry child-level rows.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader
-from csc_workbench.pack.render import SPEC_MIME
+from csc_workbench.pack.render import spec_from_html
 from csc_workbench.present.charts import RAG_COLOURS
 from csc_workbench.present.tables import NUMERIC_ARROW, PERFORMANCE_ARROW, RAG_LETTER
 
@@ -157,9 +157,10 @@ def chart_specs(executed_notebook: str | Path) -> list[dict[str, Any]]:
     specs = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            spec = output.get("data", {}).get(SPEC_MIME)
+            text = output.get("data", {}).get("text/html", "")
+            spec = spec_from_html("".join(text) if isinstance(text, list) else text)
             if spec:
-                specs.append(dict(spec))
+                specs.append(spec)
     return specs
 
 

@@ -86,6 +86,7 @@ class PageResult:
     attempts: int = 1
     commentary_missing: list[str] | None = None  # red indicators without commentary (exceptions page)
     images: list[Path] = field(default_factory=list)  # the page's charts as PNG
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: execute, convert, images
 
 
 @dataclass
@@ -315,6 +316,9 @@ def run_page(
                 progress_bar=False,
                 log_output=False,
                 start_timeout=60,
+                # saved once at the end (with the error, if a cell raised), not after every cell:
+                # each save re-validates and rewrites the whole notebook, ~0.2 s for an area page
+                request_save_on_cell_execute=False,
             )
             error = None
             break
@@ -324,6 +328,7 @@ def run_page(
                 kernels.discard()  # a dead or wedged kernel: the next try gets a fresh one
                 continue
             break
+    phases = {"execute": time.perf_counter() - started}
     page_header = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, page.title)
     html_path: Path | None = folder / f"{page.output}.html"
     if executed.exists():
@@ -339,6 +344,7 @@ def run_page(
     if error is None and page.notebook == EXCEPTIONS:
         summary = summary_from_notebook(executed)
         missing = summary["commentary_missing"] if summary else None
+    phases["convert"] = time.perf_counter() - started - phases["execute"]
     pngs: list[Path] = []
     if error is None and images:
         try:
@@ -358,6 +364,7 @@ def run_page(
         attempts,
         missing,
         pngs,
+        phases | {"images": time.perf_counter() - started - phases["execute"] - phases["convert"]},
     )
 
 
