@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--month", required=True, help="YYYY-MM, or 'latest'")
     pack.add_argument("--org-units", nargs="+", default=None, help="default the authority; 'all' for every one")
     pack.add_argument("--areas", nargs="+", default=None, help="indicator areas with a notebook (default all)")
-    pack.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one per core)")
+    pack.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one more than the cores)")
     pack.add_argument("--cohort", default="all", help="cohort for every page, e.g. excl_uasc (default all)")
     pack.add_argument("--images", choices=("all", "authority", "none"), default="authority",
                       help="whose pages get PNG images of their charts (default: the authority's)")  # fmt: skip

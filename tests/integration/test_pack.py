@@ -78,7 +78,7 @@ def test_bad_parameters_stop_before_any_kernel(demo, tmp_path, monkeypatch, kwar
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(pack_run, "run_page", no_kernel)
+    monkeypatch.setattr(pack_run, "execute_page", no_kernel)
     arguments = {"month": END, "org_units": None, "areas": None} | kwargs
     with pytest.raises(PackError, match=re.escape(message)):
         build_pack(params_folder=ROOT / "params", store_path=store.path, out_root=tmp_path, progress=False, **arguments)
@@ -269,7 +269,7 @@ def test_a_run_that_fails_before_publishing_leaves_the_previous_pack(demo, tmp_p
     def broken(*args, **kwargs):
         raise failure("interrupted")
 
-    monkeypatch.setattr(pack_run, "run_page", broken)
+    monkeypatch.setattr(pack_run, "execute_page", broken)
     with pytest.raises(failure):
         build_pack(END, ROOT / "params", store.path, tmp_path, progress=False)
     assert (previous / "index.html").read_text(encoding="utf-8") == "the previous good pack"
