@@ -103,11 +103,12 @@ def test_annual_trend_table_three_years_and_the_year_to_date(small_params, store
 
 
 def test_quartile_of_a_value_follows_the_polarity() -> None:
-    row = {"q1": 10.0, "median": 20.0, "q3": 30.0}
-    assert [pages._quartile(v, row, "low") for v in (5, 10, 15, 25, 31)] == [1, 1, 2, 3, 4]
-    assert [pages._quartile(v, row, "high") for v in (5, 10, 15, 25, 30)] == [4, 3, 3, 2, 1]
-    assert pages._quartile(15, row, "none") is None and pages._quartile(None, row, "low") is None
-    assert pages._quartile(15, {"q1": None, "median": 20.0, "q3": 30.0}, "low") is None
+    from csc_workbench.benchmarks.compute import quartile_of
+
+    assert [quartile_of(v, 10.0, 20.0, 30.0, "low") for v in (5, 10, 15, 25, 31)] == [1, 1, 2, 3, 4]
+    assert [quartile_of(v, 10.0, 20.0, 30.0, "high") for v in (5, 10, 15, 25, 30)] == [4, 3, 3, 2, 1]
+    assert quartile_of(15, 10.0, 20.0, 30.0, "none") is None and quartile_of(None, 10.0, 20.0, 30.0, "low") is None
+    assert quartile_of(15, None, 20.0, 30.0, "low") is None
 
 
 def test_commentary_is_the_analysts_or_a_labelled_draft() -> None:

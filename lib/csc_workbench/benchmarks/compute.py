@@ -131,6 +131,18 @@ class _Year:
         return self.national.iloc[0] if len(self.national) else None
 
 
+def quartile_of(
+    value: float | None, q1: float | None, median: float | None, q3: float | None, polarity: str
+) -> int | None:
+    """Quartile of a value among English LAs, 1 the best quarter (a value at or beyond the best
+    quartile threshold); None without a better direction or a figure."""
+    if polarity not in ("high", "low") or any(x is None or x != x for x in (value, q1, median, q3)):
+        return None
+    if polarity == "high":
+        return 1 if value >= q3 else 2 if value >= median else 3 if value >= q1 else 4
+    return 1 if value <= q1 else 2 if value <= median else 3 if value <= q3 else 4
+
+
 def benchmark_set(
     values: pd.DataFrame,
     la_code: object,
@@ -203,10 +215,9 @@ def benchmark_set(
         position = int((pool < la_value).sum()) + 1
         if pol == "high":
             rank = int((pool > la_value).sum()) + 1
-            quartile = 1 if la_value >= q3 else 2 if la_value >= median else 3 if la_value >= q1 else 4
         elif pol == "low":
             rank = position
-            quartile = 1 if la_value <= q1 else 2 if la_value <= median else 3 if la_value <= q3 else 4
+        quartile = quartile_of(la_value, q1, median, q3, pol)
     top = q3 if pol == "high" else q1 if pol == "low" else None
 
     return {

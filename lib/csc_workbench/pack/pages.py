@@ -482,19 +482,6 @@ def _year_label(row: Mapping[str, Any]) -> str:
     return financial_year_label(int(row["year"]), int(census) if census == census and census else 3)
 
 
-def _quartile(value: float | None, row: Mapping[str, Any], polarity: str) -> int | None:
-    """Quartile of a value among English LAs (1 = best quartile), from the year's quartile
-    values; None when there is no better direction or no figures."""
-    q1, median, q3 = (row.get(k) for k in ("q1", "median", "q3"))
-    if value is None or value != value or any(x is None or x != x for x in (q1, median, q3)):
-        return None
-    if polarity == "low":
-        return 1 if value <= q1 else 2 if value <= median else 3 if value <= q3 else 4
-    if polarity == "high":
-        return 1 if value >= q3 else 2 if value >= median else 3 if value >= q1 else 4
-    return None
-
-
 def benchmark_summary(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
     cohort: str = "all", annual: pd.DataFrame | None = None, table: pd.DataFrame | None = None,
@@ -505,6 +492,7 @@ def benchmark_summary(
     (of the org unit's value among English LAs, 1 = best) and, for a real authority, its
     published value, rank and quartile. None when the indicator has no DfE benchmark."""
     from csc_workbench.assess.benchmarking import indicator_benchmark_table
+    from csc_workbench.benchmarks.compute import quartile_of
 
     ind = params.catalogue[indicator_id]
     if ind.benchmark is None or params.authority.benchmark_la_code is None:
@@ -532,7 +520,7 @@ def benchmark_summary(
         "region_name": row["region_name"] or "Region",
         "regional": row["regional"],
         "national": row["national"],
-        "quartile": _quartile(own, row, polarity),
+        "quartile": quartile_of(own, row.get("q1"), row.get("median"), row.get("q3"), polarity),
         "published": row["la_value"] if published else None,
         "rank": f"{int(row['rank'])} of {int(row['rank_of'])}" if published and row["rank"] == row["rank"] else None,
         "published_quartile": row["quartile"] if published else None,
