@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/scorecard_speed.py
 	$(BIN)/python bench/demo_ingest.py
 	$(BIN)/python bench/pack_speed.py
+	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/annex_a_read.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,10 @@
-"""``cscw``: the workbench's command line."""
+"""``cscw``: the workbench's command line.
+
+No traceback reaches the user: every error is one line on stderr, ``cscw: <what and what to do>``
+(a refused input file lists its bad cells below it), with exit status 2 for input or parameters
+refused, 1 for a store that cannot be used or anything else that failed, 130 when interrupted
+(Ctrl-C). ``--debug`` (or ``CSCW_DEBUG=1``) shows the traceback instead.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +13,53 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from csc_workbench.assess.scorecard import rag_counts, scorecard
 from csc_workbench.benchmarks.sources import read_ees, read_lait
 from csc_workbench.config import load_params
-from csc_workbench.config.errors import WorkbenchError
+from csc_workbench.config.errors import InputError, WorkbenchError
 from csc_workbench.ingest.aggregates import ingest_aggregates
 from csc_workbench.load import load_annex_a, load_demo
+from csc_workbench.measures.annex_a import check_measures
 from csc_workbench.periods import month_text, parse_month
 from csc_workbench.present.tables import format_scorecard
-from csc_workbench.store.atoms import Store
+from csc_workbench.store.atoms import Store, StoreError
 
 DEFAULT_PARAMS = os.environ.get("CSCW_PARAMS", "params")
 DEFAULT_STORE = os.environ.get("CSCW_STORE", "data/store.duckdb")
+
+
+def _debug(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """``--debug`` before or after the command (a command's own default must not hide the global one)."""
+    parser.add_argument("--debug", action="store_true", default=default, help="show the traceback of an error")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", default=DEFAULT_PARAMS, help="params folder (authority.yml, catalogue.yml)")
     parser.add_argument("--catalogue", default=None, help="catalogue file (default: PARAMS/catalogue.yml)")
     parser.add_argument("--store", default=DEFAULT_STORE, help="DuckDB store file")
+    _debug(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cscw", description="Children's social care performance workbench")
+    _debug(parser, default=os.environ.get("CSCW_DEBUG", "") not in ("", "0"))
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="load data into the store as a new vintage")
     sources = ingest.add_subparsers(dest="source", required=True)
     aggregates = sources.add_parser("aggregates", help="aggregate CSV (warehouse extract or manual return)")
     aggregates.add_argument("files", nargs="+", type=Path)
+    aggregates.add_argument(
+        "--as-at", type=_iso_date, default=None,
+        help="the date the figures are as at, YYYY-MM-DD (default: the last day of the file's latest period)",
+    )  # fmt: skip
     _common(aggregates)
     annex = sources.add_parser("annex-a", help="Ofsted Annex A extract: a workbook or a folder of CSVs")
     annex.add_argument("path", type=Path)
@@ -48,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annex.add_argument("--from", dest="first_month", default=None, help="first month to compute, YYYY-MM")
     annex.add_argument("--quarantine", default="data/quarantine", help="folder for rows that could not be used")
+    annex.add_argument(
+        "--empty-is-zero", dest="empty_is_zero", type=_list_number, action="append", default=[], metavar="LIST",
+        help="list N truly had no records: count its indicators as 0 (repeatable; without it an empty list's "
+        "indicators are 'not available')",
+    )  # fmt: skip
     _common(annex)
 
     bench = sources.add_parser("benchmarks", help="DfE downloads: EES tidy CSVs or the LAIT parquet, as downloaded")
@@ -65,11 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("run", help="build the month's offline HTML pack in outputs/<YYYY-MM>/")
     pack.add_argument("--month", required=True, help="YYYY-MM, or 'latest'")
     pack.add_argument("--org-units", nargs="+", default=None, help="default the authority; 'all' for every one")
-    pack.add_argument("--areas", nargs="+", default=None, help="indicator areas with a notebook (default all)")
+    pack.add_argument("--areas", nargs="+", default=None, help="areas of the catalogue (default: every area)")
     pack.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: one more than the cores)")
     pack.add_argument("--cohort", default="all", help="cohort for every page, e.g. excl_uasc (default all)")
     pack.add_argument("--images", choices=("all", "authority", "none"), default="authority",
                       help="whose pages get PNG images of their charts (default: the authority's)")  # fmt: skip
+    pack.add_argument("--pdf", action="store_true",
+                      help="also print the pack as one A4 PDF, a bookmark per page (needs chromium)")  # fmt: skip
     pack.add_argument("--out", type=Path, default=Path("outputs"))
     _common(pack)
 
@@ -100,7 +127,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the params folder and catalogue")
     _common(check)
+
+    init = commands.add_parser("init", help="write a council's params folder from its LA code (DfE reference)")
+    init.add_argument("--la", required=True, help="LA code, old (886) or new (E10000016)")
+    init.add_argument("--out", type=Path, default=None, help="params folder to write (default: params/<name>)")
+    init.add_argument("--force", action="store_true", help="replace authority.yml and catalogue.yml in --out")
+    _debug(init)
     return parser
+
+
+def _iso_date(text: str) -> date:
+    """An argparse type: ``YYYY-MM-DD`` -> date, with a message argparse prints."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _list_number(text: str) -> int:
+    """An argparse type: an Annex A list number, 1 to 11."""
+    if text.strip().isdigit() and 1 <= int(text) <= 11:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not an Annex A list number (1 to 11)")
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
@@ -116,8 +164,11 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        return _init(args)
     if args.command == "vintages":
-        _print_frame(Store(args.store).vintages(), "table")
+        vintages = Store(args.store).vintages()
+        _print_frame(vintages.assign(loaded_at=vintages["loaded_at"].dt.floor("s")), "table")
         return 0
     if args.command == "revisions":
         _print_frame(Store(args.store).revisions(args.since_vintage), args.format)
@@ -125,35 +176,35 @@ def run(args: argparse.Namespace) -> int:
     params = load_params(args.params, args.catalogue)
     if args.command == "check":
         catalogue, authority = params.catalogue, params.authority
-        print(f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas")
+        check_measures(catalogue, str(args.catalogue or Path(args.params) / "catalogue.yml"))
+        from_annex_a = sum(indicator.measure is not None for indicator in catalogue.indicators)
+        print(
+            f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas, "
+            f"{from_annex_a} of them computed from Annex A"
+        )
         print(f"{authority.name}: {len(authority.org_unit_names)} org units")
         return 0
     if args.command == "ingest" and args.source == "aggregates":
         store = Store(args.store)
-        for path in args.files:
-            vintage, rows = ingest_aggregates(path, params, store)
-            print(f"{path}: {rows} atoms stored as vintage {vintage} in {store.path}")
-        return 0
+        return _load_each(args, lambda path: str(ingest_aggregates(path, params, store, args.as_at)))
     if args.command == "ingest" and args.source == "benchmarks":
         store = Store(args.store)
-        for path in args.files:
+
+        def load_benchmarks(path: Path) -> str:
             frame = read_lait(path) if path.suffix.lower() == ".parquet" else read_ees(path)
             vintage = store.add_benchmarks(frame, str(path))
             unavailable = int(frame["value"].isna().sum())
-            print(
+            return (
                 f"{path}: {len(frame):,} figures ({frame['measure'].nunique()} measures, "
                 f"{unavailable:,} not available with their reason) stored as vintage {vintage}"
             )
-        return 0
+
+        return _load_each(args, load_benchmarks)
     if args.command == "benchmarks":
         return _benchmarks(args, params)
     if args.command == "run":
         from csc_workbench.pack.run import build_pack
 
-        if args.catalogue is not None:  # the notebooks read PARAMS/catalogue.yml: never ignore it silently
-            print("cscw run: --catalogue is not supported; the pack uses the catalogue.yml in --params DIR "
-                  "(copy the params folder to run the pack with another catalogue)", file=sys.stderr)  # fmt: skip
-            return 2
         result = build_pack(
             args.month,
             args.params,
@@ -164,14 +215,20 @@ def run(args: argparse.Namespace) -> int:
             args.jobs,
             cohort=args.cohort,
             images=args.images,
+            catalogue=args.catalogue,
+            pdf=args.pdf,
         )
         print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
+        if result.pdf is not None:
+            print(f"PDF: {sum(p.pages for p in result.pdf_pages)} A4 pages, a bookmark per page -> {result.pdf}")
         for failure in result.failures:
-            print(f"FAILED {failure.page.output}: {failure.error.splitlines()[0]}", file=sys.stderr)
+            print(f"FAILED {failure.page.title}: {failure.error}", file=sys.stderr)
         return 1 if result.failures else 0
     if args.command == "ingest":
         first = parse_month(args.first_month) if args.first_month else None
-        report = load_annex_a(args.path, params, Store(args.store), args.as_at, first, args.quarantine)
+        report = load_annex_a(
+            args.path, params, Store(args.store), args.as_at, first, args.quarantine, empty_is_zero=args.empty_is_zero
+        )
         print(report)
         return 0
     if args.command == "demo":
@@ -193,6 +250,28 @@ def run(args: argparse.Namespace) -> int:
             _print_frame(frame, args.format)
         return 0
     raise AssertionError(args.command)
+
+
+def _load_each(args: argparse.Namespace, load: Callable[[Path], str]) -> int:
+    """Load ``args.files`` one by one, each its own vintage: a refused file stores nothing and the
+    next is still loaded; with several files, a last line says which were stored and which refused.
+    ``args.stored`` keeps the files stored so far (for the message if the load is interrupted)."""
+    args.stored, refused = [], []
+    for path in args.files:
+        try:
+            print(load(path))
+        except (InputError, ValueError, FileNotFoundError) as exc:  # this file's fault: the others go on
+            print(f"cscw: {_message(exc)[1]}", file=sys.stderr)
+            refused.append(path)
+        else:
+            args.stored.append(path)
+    if len(args.files) > 1:
+        stored = ", ".join(map(str, args.stored)) or "none"
+        print(
+            f"{len(args.files)} files: stored {stored}; refused {', '.join(map(str, refused)) or 'none'}",
+            file=sys.stderr if refused else sys.stdout,
+        )
+    return 2 if refused else 0
 
 
 def _benchmarks(args: argparse.Namespace, params) -> int:
@@ -228,6 +307,22 @@ def _benchmarks(args: argparse.Namespace, params) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from csc_workbench.new_council import default_folder, find_council, write_params
+
+    council = find_council(args.la)
+    out = args.out or default_folder(council)
+    write_params(council, out, args.force, command=f"cscw init --la {args.la}")
+    population = f"{council.population[0]:,} (ONS mid-{council.population[1]})" if council.population else "none"
+    print(f"{council.name} (LA {council.old_code}, {council.new_code}), {council.region_name}: params written to {out}")
+    print(f"  authority.yml  codes, report metadata and the org tree TO FILL IN; {len(council.neighbours)} "
+          f"statistical neighbours and the population 0-17, {population}, in its comments")  # fmt: skip
+    print("  catalogue.yml  the standard catalogue: set your targets and RAG bands (docs/catalogue.md)")
+    print("  commentary/    commentary per month, <YYYY-MM>.yml")
+    print(f"next: cscw check --params {out}   (or export CSCW_PARAMS={out})")
+    return 0
+
+
 def _demo(args: argparse.Namespace, params) -> int:
     from csc_workbench.demo import DemoConfig, generate_demo
 
@@ -247,14 +342,52 @@ def _demo(args: argparse.Namespace, params) -> int:
     return 0
 
 
+def _message(exc: Exception) -> tuple[int, str]:
+    """(exit status, message) for an error that ends a command."""
+    if isinstance(exc, StoreError):
+        return 1, str(exc)
+    if isinstance(exc, WorkbenchError | ValueError | FileNotFoundError):
+        return 2, str(exc)
+    if isinstance(exc, KeyError):
+        return 2, str(exc.args[0] if exc.args else exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return 1, f"{where}{exc.strerror or exc}: check the path and its permissions"
+    if isinstance(exc, duckdb.Error):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return 1, f"the store could not be read or written ({first}); run again with --debug to see where"
+    return 1, f"unexpected error ({type(exc).__name__}: {exc}); run again with --debug to see where, and report it"
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """What an interrupted command leaves behind, in one line."""
+    if args.command == "run":
+        return "interrupted: nothing was published; the previous pack is untouched"
+    if args.command == "demo":
+        return "interrupted: loads that had finished are kept (cscw vintages lists them); nothing else was stored"
+    if args.command != "ingest":
+        return "interrupted"
+    stored = getattr(args, "stored", [])
+    if stored:
+        return f"interrupted: nothing more was stored; stored before: {', '.join(map(str, stored))}"
+    return "interrupted: nothing was stored"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (WorkbenchError, FileNotFoundError, KeyError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"cscw: error: {message}", file=sys.stderr)
-        return 2
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        if args.debug:
+            raise
+        print(f"cscw: {_interrupted(args)}", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        status, message = _message(exc)
+        print(f"cscw: {message}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

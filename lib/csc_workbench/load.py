@@ -7,6 +7,8 @@ write is one transaction: a failed load stores nothing and loses nothing stored 
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,14 +16,19 @@ from pathlib import Path
 import pandas as pd
 
 from csc_workbench.config import Params
-from csc_workbench.ingest.annex_a import AnnexA, read_annex_a, write_quarantine
-from csc_workbench.measures.annex_a import compute_atoms
+from csc_workbench.ingest.annex_a import AnnexA, empty_list, read_annex_a, write_quarantine
+from csc_workbench.ingest.annex_a_spec import LISTS
+from csc_workbench.measures.annex_a import MeasureRun, compute_atoms
 from csc_workbench.measures.breakdowns import compute_breakdowns
 from csc_workbench.periods import month_text
 from csc_workbench.store.atoms import Store
 
 #: Date columns that are not events (they say nothing about how recent an extract is).
 _NOT_EVENTS = {"date_of_birth"}
+
+#: A list more than this share of whose rows were excluded for a bad or missing value gives no figures: counting the
+#: rest would print figures too low to be true (a column of dates the reader could not read, a broken export).
+MOSTLY_EXCLUDED = 0.5
 
 
 @dataclass
@@ -39,13 +46,15 @@ class LoadReport:
             f"{month_text(self.as_at.year * 12 + self.as_at.month - 1)} (as at {self.as_at:%d/%m/%Y})"
             + (f", stored as vintage {self.vintage}" if self.vintage is not None else "")
         )
-        return "\n".join([head, *(f"  {line}" for line in self.lines)])
+        return "\n".join([head, *(f"  {part}" for line in self.lines for part in line.splitlines())])
 
 
-def latest_event(annex: AnnexA) -> pd.Timestamp | None:
-    """The latest event date anywhere in the extract (dates of birth aside)."""
+def latest_event(annex: AnnexA, skip: Collection[int] = ()) -> pd.Timestamp | None:
+    """The latest event date anywhere in the extract (dates of birth aside), lists in ``skip`` aside."""
     latest = None
-    for frame in annex.lists.values():
+    for number, frame in annex.lists.items():
+        if number in skip:
+            continue
         for column in frame.columns:
             if column in _NOT_EVENTS or not pd.api.types.is_datetime64_any_dtype(frame[column]):
                 continue
@@ -55,24 +64,67 @@ def latest_event(annex: AnnexA) -> pd.Timestamp | None:
     return latest
 
 
-def default_as_at(annex: AnnexA) -> pd.Timestamp:
-    """The last day of the month of the latest event in the extract."""
-    latest = latest_event(annex)
+def default_as_at(annex: AnnexA, skip: Collection[int] = ()) -> pd.Timestamp:
+    """The last day of the month of the latest event in the extract (lists in ``skip``, which give no figures, aside:
+    a date misread there must not move the extract's date)."""
+    latest = latest_event(annex, skip)
     if latest is None:
         raise ValueError(f"{annex.source}: no dated records, so no as-at date; give --as-at")
     return (latest + pd.offsets.MonthEnd(0)).normalize()
 
 
-def default_first_month(annex: AnnexA, as_at: pd.Timestamp) -> int:
+def default_first_month(annex: AnnexA, as_at: pd.Timestamp, skip: Collection[int] = ()) -> int:
     """First month of contacts or referrals; an extract without them covers its as-at month."""
     firsts = [
         annex.lists[number][column].min()
         for number, column in ((1, "contact_date"), (3, "referral_date"))
-        if number in annex.lists and not annex.lists[number].empty
+        if number in annex.lists and number not in skip and not annex.lists[number].empty
     ]
     firsts = [d for d in firsts if pd.notna(d)]
     first = min(firsts) if firsts else as_at
     return first.year * 12 + first.month - 1
+
+
+def lists_without_figures(annex: AnnexA, empty_is_zero: Collection[int] = ()) -> tuple[dict[int, str], list[str]]:
+    """The lists of the extract that give no figures, each with why, and notes on ``empty_is_zero``.
+
+    A list that cannot be used; one more than ``MOSTLY_EXCLUDED`` of whose rows were excluded for a bad or missing
+    value (duplicates aside), every row or most; and one with no rows, unless ``empty_is_zero`` names it (the
+    analyst confirms it had none this time: its indicators count 0). The indicators these lists feed are stored as
+    not available with the reason, never as 0. A list that ``empty_is_zero`` names but that is not in the extract
+    counts as empty too.
+    """
+    reasons: dict[int, str] = {}
+    notes: list[str] = []
+    for number, spec in LISTS.items():
+        name = f"List {number} ({spec.title})"
+        confirmed = number in empty_is_zero
+        if number in annex.unusable:
+            reasons[number] = f"{name} could not be used (see the load)"
+        elif number not in annex.lists:
+            if confirmed:
+                notes.append(f"{name}: not in the extract; counted as having no records, as --empty-is-zero says")
+            continue
+        else:
+            kept, excluded = len(annex.lists[number]), annex.excluded.get(number, 0)
+            rows = kept + excluded
+            if rows == 0:
+                if confirmed:
+                    notes.append(f"{name}: no rows; counted as zero, as --empty-is-zero says")
+                else:
+                    reasons[number] = (
+                        f"{name} has no rows (if it truly had none, load with --empty-is-zero {number} to count 0)"
+                    )
+            elif excluded > MOSTLY_EXCLUDED * rows:
+                share = "every one" if kept == 0 else f"{excluded:,}"
+                reasons[number] = (
+                    f"{name}: {share} of its {rows:,} rows excluded for a bad or missing value (see the quarantine)"
+                )
+            elif confirmed:
+                notes.append(f"--empty-is-zero {number}: {name} has {kept:,} rows; its figures are counted from them")
+        if confirmed and number in reasons:
+            notes.append(f"--empty-is-zero {number}: not applied: {reasons[number]}")
+    return reasons, notes
 
 
 def measure_annex_a(
@@ -82,28 +134,94 @@ def measure_annex_a(
     first_month: int | None = None,
     quarantine_dir: str | Path = "data/quarantine",
     today: date | None = None,
+    empty_is_zero: Collection[int] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, LoadReport]:
     """Read one Annex A extract and compute its atoms and breakdown counts; writes only the
-    quarantine report."""
+    quarantine report. Lists that give no figures (``lists_without_figures``) make their indicators
+    not available for the as-at month and do not move the extract's as-at date."""
     annex = read_annex_a(path, today=today)
-    as_at_ts = pd.Timestamp(as_at).normalize() if as_at is not None else default_as_at(annex)
-    first = first_month if first_month is not None else default_first_month(annex, as_at_ts)
-    run = compute_atoms(annex.lists, params.authority, params.catalogue, as_at_ts, first)
-    counts = compute_breakdowns(annex.lists, params.authority, first, as_at_ts.year * 12 + as_at_ts.month - 1)
+    gone, confirmations = lists_without_figures(annex, empty_is_zero)
+    if as_at is None and latest_event(annex, gone) is None and gone:
+        raise ValueError(
+            f"{path}: no list gives figures ({'; '.join(gone.values())}), so nothing to store; "
+            "correct the extract, or give --as-at to store its indicators as not available"
+        )
+    as_at_ts = pd.Timestamp(as_at).normalize() if as_at is not None else default_as_at(annex, gone)
+    first = first_month if first_month is not None else default_first_month(annex, as_at_ts, gone)
+    lists = {number: frame for number, frame in annex.lists.items() if number not in gone}
+    columns = dict(annex.columns)
+    for number in empty_is_zero:
+        if number not in lists and number not in gone:
+            lists[number], columns[number] = empty_list(number), frozenset(LISTS[number].keys)
+    run = compute_atoms(
+        lists,
+        params.authority,
+        params.catalogue,
+        as_at_ts,
+        first,
+        columns,
+        annex.blank_columns,
+        unavailable=gone,
+        empty_is_zero=empty_is_zero,
+    )
+    counts = compute_breakdowns(lists, params.authority, first, as_at_ts.year * 12 + as_at_ts.month - 1)
     report = LoadReport(str(path), None, len(run.atoms), as_at_ts, first)
+    report.lines.extend(not_available(run, as_at_ts))
     report.lines.append(annex.summary())
     quarantine = write_quarantine(annex, quarantine_dir)
     if quarantine is not None:
         report.lines.append(f"quarantined rows written to {quarantine} (kept out of every shared output)")
-    if annex.missing_lists:
-        stopped = sorted(run.skipped)
-        report.lines.append(
-            "missing lists: "
-            + ", ".join(f"List {n}" for n in annex.missing_lists)
-            + (f"; indicators not computed: {', '.join(stopped)}" if stopped else "")
-        )
+    report.lines.extend(confirmations)
+    report.lines.extend(what_stopped(annex, run, gone))
     report.lines.extend(run.notes)
     return run.atoms, counts, report
+
+
+def not_available(run: MeasureRun, as_at: pd.Timestamp) -> list[str]:
+    """The report's first lines when indicators are not available: which, and why, grouped by reason."""
+    if not run.unavailable:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for indicator, why in run.unavailable.items():
+        by_reason.setdefault(why, []).append(indicator)
+    lines = [
+        f"NOT AVAILABLE for {month_text(as_at.year * 12 + as_at.month - 1)}: {len(run.unavailable)} indicator(s) "
+        "stored with the reason instead of a figure (earlier months keep what earlier loads stored)"
+    ]
+    lines.extend(f"  {why}: {', '.join(indicators)}" for why, indicators in by_reason.items())
+    return lines
+
+
+def what_stopped(annex: AnnexA, run: MeasureRun, gone: Mapping[int, str] | None = None) -> list[str]:
+    """A line for each list the extract lacks, and each that gives no figures (``gone``) but feeds no indicator
+    (``not_available`` names those that feed one); for each template column a list lacks, does not use or leaves
+    blank on every row, naming the indicators it stopped ("List 9: no 'Allocated Personal Advisor' column" when
+    none); then the indicators stopped for another reason."""
+    gone = gone or {}
+    lines = []
+    for number, spec in LISTS.items():
+        stopped = run.stopped.get((number, None))
+        if number in gone:
+            if not stopped:
+                lines.append(gone[number])
+        elif number in annex.missing_lists:
+            lines.append(_stopped(f"List {number} {spec.title}: not in the extract", stopped))
+        elif number in annex.lists and not annex.lists[number].empty:
+            refused = annex.refused.get(number, {})
+            for column in spec.columns:
+                stopped = run.stopped.get((number, column.key))
+                if column.key in refused:
+                    lines.append(_stopped(f"List {number}: '{column.header}' not used", stopped))
+                elif column.key not in annex.columns[number]:
+                    lines.append(_stopped(f"List {number}: no '{column.header}' column", stopped))
+                elif stopped:
+                    lines.append(_stopped(f"List {number}: '{column.header}' is blank on every row", stopped))
+    lines.extend(f"{what}: not computed: {why}" for what, why in run.skipped.items() if not why.startswith("needs "))
+    return lines
+
+
+def _stopped(what: str, indicators: list[str] | None) -> str:
+    return what + (f"; not computed: {', '.join(indicators)}" if indicators else "")
 
 
 def load_annex_a(
@@ -114,11 +232,19 @@ def load_annex_a(
     first_month: int | None = None,
     quarantine_dir: str | Path = "data/quarantine",
     today: date | None = None,
+    empty_is_zero: Collection[int] = (),
 ) -> LoadReport:
     """Read one Annex A extract, compute its atoms and store them as one new vintage."""
-    atoms, counts, report = measure_annex_a(path, params, as_at, first_month, quarantine_dir, today)
+    atoms, counts, report = measure_annex_a(path, params, as_at, first_month, quarantine_dir, today, empty_is_zero)
     if len(atoms):
-        report.vintage = store.add_vintage(atoms, source=str(path), kind="annex_a", breakdowns=counts)
+        report.vintage = store.add_vintage(
+            atoms,
+            source=str(path),
+            kind="annex_a",
+            breakdowns=counts,
+            as_at=report.as_at.date(),
+            catalogue=params.catalogue,
+        )
     return report
 
 
@@ -130,6 +256,10 @@ def _measure_snapshot(job: tuple) -> tuple[pd.DataFrame, LoadReport]:
     folder, params, quarantine_dir = job
     atoms, _, report = measure_annex_a(folder, params, _snapshot_month_end(folder), quarantine_dir=quarantine_dir)
     return atoms, report  # snapshots hold lists 6-9 only: no breakdowns
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def load_demo(
@@ -147,12 +277,18 @@ def load_demo(
 
     lines = []
     work = [(folder, params, quarantine_dir) for folder in files.snapshots]
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        for (folder, *_), (atoms, report) in zip(work, pool.map(_measure_snapshot, work), strict=True):
-            vintage = store.add_vintage(atoms, source=str(folder), kind="annex_a")
-            lines.append(f"{Path(folder).name}: {report.atoms:,} atoms, vintage {vintage}")
+    # Ctrl-C reaches the workers too: they leave it to this process, which drops the snapshots not yet measured
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, initializer=_ignore_interrupts) as pool:
+        try:
+            for (folder, *_), (atoms, report) in zip(work, pool.map(_measure_snapshot, work), strict=True):
+                vintage = store.add_vintage(
+                    atoms, source=str(folder), kind="annex_a", as_at=report.as_at.date(), catalogue=params.catalogue
+                )
+                lines.append(f"{Path(folder).name}: {report.atoms:,} atoms, vintage {vintage}")
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
     full = load_annex_a(files.full_extract, params, store, quarantine_dir=quarantine_dir)
     lines.append(str(full))
-    vintage, rows = ingest_aggregates(files.aggregates, params, store)
-    lines.append(f"{files.aggregates}: {rows:,} atoms, vintage {vintage}")
+    lines.append(str(ingest_aggregates(files.aggregates, params, store)))
     return lines

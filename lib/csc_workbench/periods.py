@@ -8,6 +8,7 @@ labelled ``2017-18``.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _FY = re.compile(r"^(\d{4})-(\d{2})$")
@@ -25,6 +26,12 @@ def parse_month(text: str) -> int:
 def month_text(index: int) -> str:
     """Month index -> ``"2017-04"``."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_end(index: int) -> date:
+    """Month index -> the month's last day (``"2017-04"`` -> 30 April 2017)."""
+    following = index + 1
+    return date(following // 12, following % 12 + 1, 1) - timedelta(days=1)
 
 
 def month_label(index: int) -> str:

@@ -9,6 +9,7 @@ the rule is never bent to match the print.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +79,12 @@ def kent(tmp_path_factory) -> tuple:
 def county(kent) -> pd.DataFrame:
     params, store, _ = kent
     return scorecard(store, params, "2017-04").set_index("indicator")
+
+
+def test_the_data_is_as_at_the_end_of_april_2017(kent) -> None:
+    _, store, _ = kent
+    assert store.data_as_at(APRIL_2017) == date(2017, 4, 30)
+    assert store.vintages()["as_at"].dt.date.tolist() == [date(2017, 4, 30)]
 
 
 def band_source(params, indicator: str) -> str:

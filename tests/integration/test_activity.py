@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from csc_workbench.assess.activity import activity_table
-from csc_workbench.pack.pages import activity_table_html
 from csc_workbench.periods import month_label, parse_month
+from csc_workbench.present.html_tables import activity_table_html
 
 from .conftest import END
 
@@ -14,7 +14,8 @@ def test_activity_table_figures_are_the_atoms(small_county) -> None:
     end = parse_month(END)
     frame = activity_table(store, params, END)
     areas = [c.name for c in params.authority.org_units.children]
-    assert list(dict.fromkeys(frame["org_unit"])) == [params.authority.org_units.name, *areas]
+    below = [u for area in params.authority.org_units.children for u in (area.name, *(t.name for t in area.children))]
+    assert list(dict.fromkeys(frame["org_unit"])) == [params.authority.org_units.name, *below]  # every team
     assert list(dict.fromkeys(frame["indicator"])) == params.catalogue.activity
     atoms = store.latest(params.catalogue.activity, None, None, end - 1, end)
     atoms = atoms[atoms["window"].isin(["month", "snapshot"])]
@@ -36,4 +37,5 @@ def test_activity_table_figures_are_the_atoms(small_county) -> None:
 
     text = activity_table_html(frame, params, END)
     assert month_label(end) in text and month_label(end - 1) in text
-    assert text.count("<tr>") == 2 + 1 + len(areas)  # two header rows, then a row per org unit
+    assert text.count("<tr>") == 2 + 1 + len(below)  # two header rows, then a row per org unit
+    assert len(below) > len(areas)

@@ -86,9 +86,9 @@ def test_the_gap_month_is_not_available_with_its_reason(county) -> None:
     params, _, store, _ = county
     card = scorecard(store, params, "2025-02").set_index("indicator")
     assert card["value"].isna().all()
-    assert card.loc["referrals", "note"] == "2025-02 unavailable: System migration: data not available"
+    assert card.loc["referrals", "note"] == "Feb 2025 not available: System migration: data not available"
     later = scorecard(store, params, "2025-06").set_index("indicator")
-    assert "includes 2025-02, unavailable" in later.loc["rereferrals_12m", "note"]  # its R12M spans the gap
+    assert "covers Feb 2025, which is not available" in later.loc["rereferrals_12m", "note"]  # its R12M spans the gap
 
 
 def test_every_org_unit_gets_a_scorecard_and_untargeted_lists_stay_at_authority(county) -> None:
@@ -124,8 +124,9 @@ def test_every_chart_kind_renders_from_demo_data(county, tmp_path) -> None:
     figures they are."""
     import pandas as pd
 
-    from csc_workbench.assess.benchmarking import annual_comparison, comparison_label, dfe_figures
+    from csc_workbench.assess.benchmarking import cached_benchmark_table, comparison_label, dfe_figures
     from csc_workbench.assess.scorecard import gaps_from_params
+    from csc_workbench.assess.series import annual_chart_frame, annual_trend_table
     from csc_workbench.assess.windows import window_values
     from csc_workbench.benchmarks import benchmark_set, mapping_values, neighbour_frame, statistical_neighbours
     from csc_workbench.present import charts
@@ -159,7 +160,8 @@ def test_every_chart_kind_renders_from_demo_data(county, tmp_path) -> None:
         authority=result["la_name"], sn_average=result["sn_average"], national=result["national"],
         polarity=rate.polarity.value,
     )  # fmt: skip
-    comparison = annual_comparison(store, params, rate.id, END)
+    own = annual_trend_table(store, params, rate.id, END, years=5)
+    comparison = annual_chart_frame("Northmoor (synthetic)", own, cached_benchmark_table(store, params, rate, end))
     assert {"Northmoor (synthetic)", "SN average", "England"} <= set(comparison["series"])
     annual = charts.annual_trend_chart(comparison, title=f"Children in care per 10,000. {label}", unit=rate.unit.value)
     for name, chart in {"trend": trend, "multiples": multiples, "funnel": funnel, "ranking": ranking,

@@ -33,10 +33,16 @@ def _atoms(county, org: str) -> pd.DataFrame:
 
 
 def _chart_values(chart) -> list[dict]:
+    """Every data row of a chart, however its views are nested (layers, concatenations, facets)."""
     spec = chart.to_dict()
-    layers = spec.get("layer", [spec])
-    rows = [r for layer in layers for r in layer.get("data", {}).get("values", [])]
-    return rows + [r for data in spec.get("datasets", {}).values() for r in data]
+
+    def rows(view: dict) -> list[dict]:
+        found = list(view.get("data", {}).get("values", []))
+        for key in ("layer", "hconcat", "vconcat", "concat"):
+            found += [r for child in view.get(key, []) for r in rows(child)]
+        return found + (rows(view["spec"]) if isinstance(view.get("spec"), dict) else [])
+
+    return rows(spec) + [r for data in spec.get("datasets", {}).values() for r in data]
 
 
 def test_controls_change_the_table_and_chart_to_the_right_numbers(explorer, small_county) -> None:
@@ -46,7 +52,11 @@ def test_controls_change_the_table_and_chart_to_the_right_numbers(explorer, smal
     assert explorer.error is None and explorer.state.org_units == (area,)
     mine = _atoms(small_county, area)
     assert explorer.table.loc[month_label(end), area] == pytest.approx(mine.loc[end, "value"])
-    charted = [r for r in _chart_values(explorer.chart) if r.get("month") == END and r.get("value") is not None]
+    charted = [
+        r
+        for r in _chart_values(explorer.chart)
+        if r.get("month_label") == month_label(end) and r.get("value") is not None
+    ]
     assert charted and charted[0]["value"] == pytest.approx(mine.loc[end, "value"])
 
     explorer.controls.window.value = "r3m"

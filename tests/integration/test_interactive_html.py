@@ -1,4 +1,5 @@
-"""The shared HTML's bound controls work offline with no kernel: headless Chromium picks an org
+"""The shared HTML's bound controls work offline with no kernel: headless Chromium loads the chart
+runtime beside the page, which replaces the chart's drawing with the live chart; it picks an org
 unit in the drop-down and a window on the radio buttons, and the chart redraws accordingly."""
 
 from __future__ import annotations
@@ -58,16 +59,18 @@ def test_a_reader_operates_the_org_unit_and_window_controls(small_county, tmp_pa
     bound = {q["name"]: q["bind"]["input"] for q in declared if "bind" in q}
     assert bound == {"pick_org": "select", "pick_window": "radio"}
     page = tmp_path / "explore.html"
+    render.write_runtime(tmp_path)  # the pack writes it once, in assets/ beside the pages
     driver = DRIVER % {"org": json.dumps(area), "window": json.dumps("Rolling 3 months")}
     page.write_text(
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><script>{render.javascript_bundle()}</script></head>"
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'>{render.runtime_loader()}</head>"
         f"<body>{render.chart_html(spec)}{driver}</body></html>",
         encoding="utf-8",
     )
     dom, urls = _chromium(page, tmp_path)
     assert not _remote(urls)
-    body = re.findall(r"<body[^>]*>", dom)[-1]  # the page's own (the inlined bundle mentions "<body>" too)
-    found = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body))
+    assert f'class="{render.CHART_CLASS} {render.INTERACTIVE_CLASS}" data-cscw-drawn="live"' in dom
+    assert 'class="cscw-drawing"' not in dom  # the drawing made way for the live chart
+    found = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', re.search(r"<body[^>]*>", dom).group(0)))
     assert found.get("done") == "yes", found
     assert int(found["lines-before"]) == len(units)  # "All": a line per org unit
     assert int(found["lines-after"]) == 1  # the chosen area alone

@@ -23,7 +23,7 @@ from csc_workbench.ingest.annex_a_spec import LISTS, ListSpec
 TODAY = date(2024, 6, 30)
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "annex_a" / "small_extract.xlsx"
 
-_DEFAULT = {"id": "C1", "date": "01/04/2023", "integer": "1", "number": "1", "text": "North Team"}
+_DEFAULT = {"id": "C1", "date": "01/04/2023", "integer": "1", "years": "1", "number": "1", "text": "North Team"}
 
 
 def record(spec: ListSpec, n: int = 1, **values: str) -> dict[str, str]:
@@ -189,6 +189,29 @@ def test_header_variants_sex_and_odd_spacing_and_case(tmp_path: Path) -> None:
     assert not any("unknown column" in n for n in annex.notes)
 
 
+@pytest.mark.parametrize(
+    ("number", "key", "header"),
+    [
+        (1, "gender", "Sex"),  # 2026
+        (4, "assessment_authorised_date", "Assessment Completion Date"),
+        (4, "assessment_outcome_csc", "Was the child assessed as being in need at assessment?"),  # 2019 codes sheet
+        (5, "s47_start_date", "Section 47 Enquiry Start Date"),
+        (5, "icpc_unnecessary", "Initial Child Protection Conference Not Required"),
+        (8, "cic_start_date", "Date Started to be in Care"),
+        (8, "uasc", "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N))"),  # liia-tools
+        (8, "missing_episodes",
+         "Number of Episodes the Child has been ‘Missing’ from their Placement\nin the last 12 months"),
+        (9, "in_touch", "LA In Touch "),  # 2019
+        (10, "adoption_order_date", "Date of Adoption Order "),
+    ],
+)  # fmt: skip
+def test_headers_of_other_template_years_and_producers(tmp_path: Path, number: int, key: str, header: str) -> None:
+    spec = LISTS[number]
+    frame, annex = read_list(tmp_path, spec, [record(spec)], headers={key: header})
+    assert key in annex.columns[number] and frame[key].notna().all()
+    assert not any("unknown column" in note for note in annex.notes)
+
+
 def test_utf8_byte_order_mark_does_not_hide_the_first_header(tmp_path: Path) -> None:
     frame, _ = read_list(tmp_path, L1, [record(L1)], encoding="utf-8-sig")
     assert frame["child_id"].tolist() == ["C1"]
@@ -237,29 +260,58 @@ def test_conflicting_duplicated_columns_are_fatal_naming_file_sheet_and_column(t
     assert "row 2" in message
 
 
-def test_missing_required_column_is_fatal_and_every_list_is_reported(tmp_path: Path) -> None:
+def test_a_missing_column_is_recorded_and_the_list_still_loads(tmp_path: Path) -> None:
+    """Referral NFA and Ethnicity are template columns, but no row needs them to be counted: the list loads, the
+    columns are recorded as absent (empty in the frame), and no row is quarantined for them."""
+    folder = tmp_path / "extract"
+    write_csv(folder / "List 3.csv", L3, [record(L3, 1), record(L3, 2)], drop=("referral_nfa", "ethnicity"))
+    annex = read_annex_a(folder, today=TODAY)
+    assert annex.lists[3]["child_id"].tolist() == ["C1", "C2"]
+    assert annex.lists[3]["referral_nfa"].isna().all()
+    assert annex.columns[3] == frozenset(L3.keys) - {"referral_nfa", "ethnicity"}
+    assert annex.quarantine.empty and annex.unusable == {}
+
+
+def test_a_list_without_a_column_every_row_needs_is_unusable_and_the_others_load(tmp_path: Path) -> None:
     folder = tmp_path / "extract"
     write_csv(folder / "List 1.csv", L1, [record(L1)], drop=("contact_date",))
-    write_csv(folder / "List 3.csv", L3, [record(L3)], drop=("referral_nfa", "ethnicity"))
+    write_csv(folder / "List 3.csv", L3, [record(L3)])
+    annex = read_annex_a(folder, today=TODAY)
+    assert list(annex.lists) == [3] and 1 not in annex.missing_lists
+    assert annex.unusable == {
+        1: [
+            f"{folder / 'List 1.csv'}: column 'Date of Contact' is missing: every row of List 1 (Contacts) needs it, "
+            "so the list cannot be used"
+        ]
+    }
+    assert "List 1 Contacts (List 1.csv): not usable" in annex.summary()
+
+
+def test_an_extract_with_no_usable_list_is_fatal_naming_every_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "extract"
+    write_csv(folder / "List 1.csv", L1, [record(L1)], drop=("contact_date",))
+    write_csv(folder / "List 3.csv", L3, [record(L3)], drop=("child_id", "referral_date"))
     with pytest.raises(AnnexAError) as caught:
         read_annex_a(folder, today=TODAY)
     error = caught.value
     assert isinstance(error, InputError)
     assert len(error.problems) == 3
     message = str(error)
-    assert f"{folder / 'List 1.csv'}: required column 'Date of Contact' is missing" in message
-    assert f"{folder / 'List 3.csv'}: required column 'Referral NFA?' is missing" in message
-    assert "required column 'Ethnicity' is missing" in message
+    assert f"{folder / 'List 1.csv'}: column 'Date of Contact' is missing" in message
+    assert f"{folder / 'List 3.csv'}: column 'Child Unique ID' is missing" in message
+    assert f"{folder / 'List 3.csv'}: column 'Date of referral' is missing" in message
+    assert "nothing from this file was stored" in message
 
 
-def test_missing_required_column_in_a_workbook_names_the_sheet(tmp_path: Path) -> None:
+def test_a_missing_column_in_a_workbook_names_the_sheet(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Contacts"
-    sheet.append(["Child Unique ID", "Gender", "Ethnicity", "Date of Contact"])
+    sheet.append(["Child Unique ID", "Gender", "Ethnicity", "Contact Source"])
+    sheet.append(["C1", "a) Male", "a) WBRI", "q) 6: Police"])
     path = tmp_path / "extract.xlsx"
     book.save(path)
-    with pytest.raises(AnnexAError, match=r"extract\.xlsx, sheet 'Contacts': required column 'Contact Source'"):
+    with pytest.raises(AnnexAError, match=r"extract\.xlsx, sheet 'Contacts': column 'Date of Contact' is missing"):
         read_annex_a(path, today=TODAY)
 
 
@@ -267,7 +319,19 @@ def test_missing_required_column_in_a_workbook_names_the_sheet(tmp_path: Path) -
 
 
 def test_text_dates_in_every_accepted_form(tmp_path: Path) -> None:
-    forms = ["05/03/2024", "5/3/2024", "2024-03-05", " 05/03/2024 ", "05/03/2024 00:00:00", "2024-03-05T00:00:00"]
+    forms = [
+        "05/03/2024",
+        "5/3/2024",
+        "2024-03-05",
+        " 05/03/2024 ",
+        "05/03/2024 00:00:00",
+        "2024-03-05T00:00:00",
+        "5 Mar 2024",
+        "05-Mar-2024",
+        "5 March 2024",
+        "5\u00a0MAR\u00a02024",
+        "05 mar. 2024",
+    ]
     recs = [record(L1, i, contact_date=text) for i, text in enumerate(forms)]
     frame, annex = read_list(tmp_path, L1, recs)
     assert annex.quarantine.empty
@@ -277,13 +341,14 @@ def test_text_dates_in_every_accepted_form(tmp_path: Path) -> None:
 
 def test_bad_dates_exclude_the_row_in_required_columns_and_are_ignored_elsewhere(tmp_path: Path) -> None:
     recs = [
-        record(L1, 1, contact_date="31/02/2024"),
+        record(L1, 1, contact_date="31 Feb 2024"),
         record(L1, 2, contact_date="March 2024"),
-        record(L1, 3, date_of_birth="05-03-24"),
+        record(L1, 3, date_of_birth="05/03"),
         record(L1, 4, date_of_birth="01/01/0201"),
+        record(L1, 5, date_of_birth="2019"),  # a year alone is not a date (nor the Excel serial number 2019)
     ]
     frame, annex = read_list(tmp_path, L1, recs)
-    assert frame["child_id"].tolist() == ["C3", "C4"]
+    assert frame["child_id"].tolist() == ["C3", "C4", "C5"]
     assert frame["date_of_birth"].isna().all()
     bad = "not a valid date (expected dd/mm/yyyy)"
     assert reasons(annex) == [
@@ -291,8 +356,107 @@ def test_bad_dates_exclude_the_row_in_required_columns_and_are_ignored_elsewhere
         (3, bad, "row excluded"),
         (4, bad, "value ignored"),
         (5, bad, "value ignored"),
+        (6, bad, "value ignored"),
     ]
-    assert annex.quarantine["value"].tolist() == ["31/02/2024", "March 2024", "05-03-24", "01/01/0201"]
+    assert annex.quarantine["value"].tolist() == ["31 Feb 2024", "March 2024", "05/03", "01/01/0201", "2019"]
+
+
+def test_two_digit_years_serial_numbers_and_other_forms(tmp_path: Path) -> None:
+    """Each read as 05/03/2024; two-digit years as Excel reads them (00-68 are 2000-2068)."""
+    forms = ["05-03-24", "5/3/24", "05.03.2024", "2024/03/05", "March 5, 2024", "05-Mar-24", "45356", "45356.75"]
+    recs = [record(L1, i, contact_date=text) for i, text in enumerate(forms)]
+    frame, annex = read_list(tmp_path, L1, recs)
+    assert annex.quarantine.empty and not any("month first" in n for n in annex.notes)
+    assert frame["contact_date"].tolist() == [pd.Timestamp(2024, 3, 5)] * len(forms)
+    recs = [record(L1, 1, date_of_birth="01/01/69"), record(L1, 2, date_of_birth="1/1/00")]
+    dob, _ = read_list(tmp_path / "b", L1, recs)
+    assert dob["date_of_birth"].tolist() == [pd.Timestamp(1969, 1, 1), pd.Timestamp(2000, 1, 1)]
+
+
+def test_a_column_that_can_only_be_month_first_is_read_month_first_and_said(tmp_path: Path) -> None:
+    """'03/25/2024' can only be 25 March: the whole column is read month first, '03/04/2024' as 4 March too."""
+    recs = [record(L1, 1, contact_date="03/25/2024"), record(L1, 2, contact_date="03/04/2024")]
+    frame, annex = read_list(tmp_path, L1, recs)
+    assert frame["contact_date"].tolist() == [pd.Timestamp(2024, 3, 25), pd.Timestamp(2024, 3, 4)]
+    assert annex.quarantine.empty
+    assert (
+        f"{tmp_path / 'extract' / 'List 1.csv'} (List 1 Contacts): 'Date of Contact' read month first (mm/dd/yyyy), as "
+        "'03/25/2024' on row 2 can only be" in annex.notes
+    )
+
+
+def test_a_column_that_could_be_either_follows_the_lists_other_dates(tmp_path: Path) -> None:
+    """Dates of birth all with a day of 12 or less follow the list's contact dates, month first; a list with no date
+    that must be month first reads day first (the template's order)."""
+    recs = [record(L1, 1, contact_date="03/25/2024", date_of_birth="02/01/2015")]
+    frame, annex = read_list(tmp_path, L1, recs)
+    assert frame["date_of_birth"].tolist() == [pd.Timestamp(2015, 2, 1)]
+    assert any(
+        "'Date of Birth' read month first like the list's other dates ('02/01/2015' on row 2 could be either)" in n
+        for n in annex.notes
+    )
+    frame, annex = read_list(tmp_path / "b", L1, [record(L1, 1, contact_date="03/04/2024")])
+    assert frame["contact_date"].tolist() == [pd.Timestamp(2024, 4, 3)]
+    assert not any("month first" in n for n in annex.notes)
+
+
+def test_a_column_of_dates_written_both_ways_is_refused(tmp_path: Path) -> None:
+    """Never day first for some cells and month first for others. The contact date dates every row: List 1 cannot
+    be used. A date of birth written both ways is not used, and the list loads without it."""
+    path = tmp_path / "extract" / "List 1.csv"
+    recs = [record(L1, 1, contact_date="25/03/2024"), record(L1, 2, contact_date="03/26/2024"), record(L1, 3)]
+    write_csv(path, L1, recs)
+    write_csv(tmp_path / "extract" / "List 3.csv", L3, [record(L3)])
+    annex = read_annex_a(tmp_path / "extract", today=TODAY)
+    assert annex.unusable == {
+        1: [
+            f"{path}: column 'Date of Contact' holds dates written day first ('25/03/2024' on row 2) and month first "
+            "('03/26/2024' on row 3); write every date of a column one way; every row of List 1 needs it, so the list "
+            "cannot be used"
+        ]
+    }
+    recs = [record(L1, 1, date_of_birth="25/03/2015"), record(L1, 2, date_of_birth="03/26/2015")]
+    frame, annex = read_list(tmp_path / "b", L1, recs)
+    assert frame["child_id"].tolist() == ["C1", "C2"] and frame["date_of_birth"].isna().all()
+    assert "date_of_birth" not in annex.columns[1] and list(annex.refused[1]) == ["date_of_birth"]
+    assert annex.refused[1]["date_of_birth"].endswith("write every date of a column one way")
+    assert any(n.endswith("write every date of a column one way; the column is not used") for n in annex.notes)
+    assert "column not used: " in annex.summary()
+
+
+def test_in_a_workbook_a_column_of_dates_written_both_ways_is_refused_naming_the_sheet(tmp_path: Path) -> None:
+    """Text dates beside date cells: the date cells say nothing of the order, the text both ways."""
+    book = openpyxl.Workbook()
+    contacts_sheet(book, "List 1", [[c.header for c in L1.columns], CONTACT])
+    referral = ["C1", "a) Male", "a) WBRI", None, 9, "25/03/2024", "q) 6: Police", "b) No", 0, "T", "W"]
+    later = [*referral[:5], "03/26/2024", *referral[6:]]
+    cell = [*referral[:5], datetime(2024, 3, 27), *referral[6:]]
+    contacts_sheet(book, "Referrals", [[c.header for c in L3.columns], referral, cell, later])
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    annex = read_annex_a(path, today=TODAY)
+    assert list(annex.lists) == [1]
+    assert annex.unusable[3] == [
+        f"{path}, sheet 'Referrals': column 'Date of referral' holds dates written day first ('25/03/2024' on row 2) "
+        "and month first ('03/26/2024' on row 4); write every date of a column one way; every row of List 3 needs "
+        "it, so the list cannot be used"
+    ]
+
+
+def test_a_column_whose_only_order_is_not_the_lists_is_refused(tmp_path: Path) -> None:
+    """Two List 10 columns can only be day first, one only month first: that one is not used."""
+    recs = [
+        record(L10, 1, cic_entered_care_date="25/01/2023", adoption_decision_date="20/02/2023",
+               placement_order_date="03/25/2023"),
+    ]  # fmt: skip
+    frame, annex = read_list(tmp_path, L10, recs)
+    assert frame["adoption_decision_date"].tolist() == [pd.Timestamp(2023, 2, 20)]
+    assert annex.refused[10]["placement_order_date"] == (
+        f"{tmp_path / 'extract' / 'List 10.csv'}: column 'Date of Placement Order' holds dates that can only be read "
+        "month first ('03/25/2023' on row 2), but the list's other date columns are written day first ('Date the "
+        "Child Entered Care', 'Date of Decision that Child Should be Placed for Adoption'); write every date of a list "
+        "one way"
+    )
 
 
 def test_ids_lose_a_trailing_point_zero_and_spaces(tmp_path: Path) -> None:
@@ -367,23 +531,37 @@ def test_ambiguous_descriptions_are_not_guessed(tmp_path: Path) -> None:
 
 def test_integers_accept_whole_numbers_only(tmp_path: Path) -> None:
     recs = [
-        record(L3, 1, age="3.0", referrals_last_12m="2"),
-        record(L3, 2, age="3.5"),
+        record(L3, 1, referrals_last_12m="2"),
+        record(L3, 2, referrals_last_12m="3.0"),
         record(L3, 3, referrals_last_12m="-1"),
         record(L3, 4, referrals_last_12m="two"),
-        record(L3, 5, age="99999999999999999999"),
+        record(L3, 5, referrals_last_12m="2.5"),
+        record(L3, 6, referrals_last_12m="99999999999999999999"),
     ]
     frame, annex = read_list(tmp_path, L3, recs)
-    assert frame["child_id"].tolist() == ["C1", "C2", "C3", "C4", "C5"]
-    assert frame["age"].iloc[0] == 3 and pd.isna(frame["age"].iloc[1]) and pd.isna(frame["age"].iloc[4])
+    assert frame["child_id"].tolist() == ["C1", "C2", "C3", "C4", "C5", "C6"]
     counts = frame["referrals_last_12m"]
-    assert counts.iloc[0] == 2 and pd.isna(counts.iloc[2]) and pd.isna(counts.iloc[3]) and counts.iloc[4] == 1
-    assert str(frame["referrals_last_12m"].dtype) == "Int64"
+    assert str(counts.dtype) == "Int64"
+    assert counts.tolist()[:2] == [2, 3] and counts.iloc[2:].isna().all()
     assert reasons(annex) == [
-        (3, "not a whole number", "value ignored"),
         (4, "negative number", "value ignored"),
         (5, "not a whole number", "value ignored"),
         (6, "not a whole number", "value ignored"),
+        (7, "not a whole number", "value ignored"),
+    ]
+
+
+def test_ages_are_whole_years_at_the_last_birthday(tmp_path: Path) -> None:
+    """Some systems compute ages to the day (6.138 years): floored to completed years. -1 is an unborn child."""
+    ages = ["6.138261464750171", "0.85", "17.999", "-1", "-0.5", "-2", "12", "old", "99999999999999999999"]
+    frame, annex = read_list(tmp_path, L1, [record(L1, i, age=a) for i, a in enumerate(ages)])
+    assert str(frame["age"].dtype) == "Int64"
+    assert frame["age"].iloc[[0, 1, 2, 3, 4, 6]].tolist() == [6, 0, 17, -1, -1, 12]
+    assert frame["age"].iloc[[5, 7, 8]].isna().all()
+    assert reasons(annex) == [
+        (7, "below -1 (an unborn child's age is -1)", "value ignored"),
+        (9, "not a number", "value ignored"),
+        (10, "not a number", "value ignored"),
     ]
 
 
@@ -459,12 +637,44 @@ def test_exact_duplicate_rows_keep_the_first(tmp_path: Path) -> None:
     assert any("3 exact duplicate row(s) removed" in n for n in annex.notes)
 
 
-def test_same_record_key_with_different_content_is_kept_and_noted(tmp_path: Path) -> None:
-    recs = [record(L6, 1, allocated_team="North"), record(L6, 1, allocated_team="South")]
+def test_same_record_key_with_different_content_counts_once_and_quarantines_both_rows(tmp_path: Path) -> None:
+    """Dates alike, so the later row counts; both rows are in the quarantine, saying which counts and why."""
+    recs = [record(L6, 1, allocated_team="North"), record(L6, 1, allocated_team="South"), record(L6, 2)]
     frame, annex = read_list(tmp_path, L6, recs)
-    assert frame["allocated_team"].tolist() == ["North", "South"]
-    assert annex.quarantine.empty
-    assert any("2 rows share their Child Unique ID + CIN Start Date" in n and "rows 2, 3" in n for n in annex.notes)
+    assert frame["allocated_team"].tolist() == ["South", "North Team"] and frame["_row"].tolist() == [3, 4]
+    assert reasons(annex) == [
+        (2, "same Child Unique ID + CIN Start Date as row 3, which counts instead (differs in Allocated Team)",
+         "row excluded"),
+        (3, "same Child Unique ID + CIN Start Date as row 2; this row counts (differs in Allocated Team)", "row kept"),
+    ]  # fmt: skip
+    assert any(
+        "1 record(s) listed more than once with the same Child Unique ID + CIN Start Date but different values "
+        "(rows 2 and 3): each counted once, from its row with the most recent date" in n
+        for n in annex.notes
+    )
+    assert "1 x row excluded: Child Unique ID: same Child Unique ID + CIN Start Date as another row" in annex.summary()
+
+
+def test_of_a_record_listed_twice_the_row_with_the_most_recent_date_counts(tmp_path: Path) -> None:
+    """Child C1's care episode twice: the first row has the later placement (its most recent date), so it counts
+    though it comes first; rows excluded as duplicates are not rows excluded for a bad value."""
+    recs = [
+        record(L8, 1, placement_start_date="01/03/2024", placement_type="d) U4: Foster placement - long term"),
+        record(L8, 1, placement_start_date="01/01/2024"),
+        record(L8, 2, cic_start_date="31/02/2024"),
+    ]
+    frame, annex = read_list(tmp_path, L8, recs)
+    assert frame["_row"].tolist() == [2] and frame["placement_start_date"].tolist() == [pd.Timestamp(2024, 3, 1)]
+    assert [(row, action) for row, _, action in reasons(annex)] == [
+        (2, "row kept"),
+        (3, "row excluded"),
+        (4, "row excluded"),
+    ]
+    assert reasons(annex)[1][1] == (
+        "same Child Unique ID + Date Started to be Looked After as row 2, which counts instead (differs in Start Date "
+        "of Most Recent Placement, Placement Type)"
+    )
+    assert annex.excluded == {8: 1}
 
 
 def test_row_numbers_are_the_rows_a_person_sees(tmp_path: Path) -> None:
@@ -519,6 +729,157 @@ def test_csv_file_names_councils_use(tmp_path: Path) -> None:
     assert any("'contacts_2024_03.csv'" in n and "'README.txt'" in n for n in annex.notes)
 
 
+def test_excel_errors_and_spaces_in_headers_and_values(tmp_path: Path) -> None:
+    """A CSV saved from a spreadsheet keeps its "#N/A" cells as text: blank, so a child without an ID is excluded
+    and a team of #N/A counts for the authority. Non-breaking, repeated and trailing spaces go from headers and
+    values alike, so a team still matches the org tree."""
+    headers = {"allocated_team": "Allocated\u00a0Team ", "referral_date": "Date  of referral\u00a0"}
+    recs = [
+        record(L3, 1, allocated_team="#N/A", allocated_worker="Dustin\u00a0Hazlett "),
+        record(L3, 2, allocated_team="North\u00a0\u00a0Team", referral_nfa="#n/a"),
+        record(L3, child_id="#N/A"),
+    ]
+    frame, annex = read_list(tmp_path, L3, recs, headers=headers)
+    assert frame["child_id"].tolist() == ["C1", "C2"]
+    assert frame["allocated_team"].tolist() == [None, "North Team"]
+    assert frame["allocated_worker"].tolist() == ["Dustin Hazlett", "North Team"]
+    assert frame["referral_nfa"].tolist() == ["a) Yes", None]
+    assert reasons(annex) == [(3, "blank Referral NFA?", "value ignored"), (4, "blank Child Unique ID", "row excluded")]
+    assert annex.columns[3] == frozenset(L3.keys)
+
+
+def test_codes_written_as_identifier_dash_description(tmp_path: Path) -> None:
+    recs = [
+        record(L8, 1, placement_provider="e) PR4 - Private provision", cic_end_reason="h) E41 - Residence order"),
+        record(L8, 2, placement_provider="PR1 - our own carers", cic_end_reason="E41"),
+    ]
+    frame, annex = read_list(tmp_path, L8, recs)
+    assert frame["placement_provider"].tolist() == ["e) PR4: Private provision", "b) PR1: Own provision"]
+    assert set(frame["cic_end_reason"]) == {"h) E41: Residence order granted"}
+    assert annex.quarantine.empty
+
+
+# --- spreadsheets ------------------------------------------------------------------------------------------------
+
+
+def contacts_sheet(book: openpyxl.Workbook, title: str, rows: list[list[object]]) -> None:
+    sheet = book.create_sheet(title)
+    for row in rows:
+        sheet.append(row)
+
+
+CONTACT = ["C1", "a) Male", "a) WBRI", None, 9, datetime(2024, 3, 5), "q) 6: Police"]
+
+
+def test_guidance_sheets_title_rows_and_sheet_names_producers_use(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Guidance"
+    book.active.append(["List 1: Contacts. Child Unique ID: unique identity number for each child."])
+    contacts_sheet(book, "List_1", [["List 1: Contacts"], [], [c.header for c in L1.columns], CONTACT])
+    contacts_sheet(book, "List 3 - Referrals", [[c.header for c in L3.columns], list(record(L3).values())])
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    annex = read_annex_a(path, today=TODAY)
+    assert sorted(annex.lists) == [1, 3]
+    assert annex.lists[1]["_row"].tolist() == [4]  # title on row 1, a blank row, the header on row 3
+    assert annex.lists[1]["contact_date"].tolist() == [pd.Timestamp(2024, 3, 5)]
+    assert any("sheet 'List_1'" in n and "header found on row 3" in n for n in annex.notes)
+    assert any("ignored sheets that are not Annex A lists: 'Guidance'" in n for n in annex.notes)
+
+
+def test_two_sheets_for_one_list_are_fatal_naming_both(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "List 3"
+    contacts_sheet(book, "Referrals", [[c.header for c in L3.columns]])
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    with pytest.raises(AnnexAError, match=r"sheets 'List 3' and 'Referrals' both look like List 3 \(Referrals\)"):
+        read_annex_a(path, today=TODAY)
+
+
+def test_formula_cells_give_their_cached_values_and_error_cells_are_blank(tmp_path: Path) -> None:
+    """openpyxl writes formulas without results, so the formula workbook here is the liia-tools sample (see
+    test_annex_a_samples); this workbook holds an error cell (#N/A) and a cell TRUE beside a count of 1, which a hash
+    table would take for the same value."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List 3"
+    sheet.append([c.header for c in L3.columns])
+    sheet.append(
+        ["C1", "a) Male", "a) WBRI", None, 9, datetime(2024, 3, 5), "q) 6: Police", "b) No", True, "#N/A", None]
+    )
+    sheet.append(["C2", "a) Male", "a) WBRI", None, 1, datetime(2024, 3, 5), "q) 6: Police", "b) No", 1, "North", None])
+    assert sheet["J2"].data_type == "e"  # an error cell, as Excel writes #N/A
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    annex = read_annex_a(path, today=TODAY)
+    frame = annex.lists[3]
+    assert frame["allocated_team"].tolist() == [None, "North"]
+    assert frame["referrals_last_12m"].iloc[0] is pd.NA and frame["referrals_last_12m"].iloc[1] == 1
+    assert reasons(annex) == [(2, "not a whole number", "value ignored")]
+    assert annex.quarantine["value"].tolist() == ["TRUE"]
+
+
+def test_spreadsheet_cells_are_read_as_they_are_typed(tmp_path: Path) -> None:
+    """Date cells with a time of day, a date cell that lost its format (a serial number), dates written as text,
+    numeric IDs and ages, a number for a team, a date where a count belongs: no cell goes through text but to be
+    shown in the quarantine."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List 3"
+    sheet.append([c.header for c in L3.columns])
+    sheet.append(
+        [1001, "a) Male", "a) WBRI", datetime(2015, 2, 1, 13, 30), 9.7, 45356, "q) 6: Police", "b) No", 2.0, 301, "W"]
+    )
+    sheet.append(
+        [
+            "C2",
+            "a) Male",
+            "a) WBRI",
+            "01/02/2015",
+            "9",
+            "05/03/2024",
+            "q) 6: Police",
+            "b) No",
+            datetime(2024, 1, 1),
+            "North",
+            None,
+        ]
+    )
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    annex = read_annex_a(path, today=TODAY)
+    frame = annex.lists[3]
+    assert frame["child_id"].tolist() == ["1001", "C2"]
+    assert frame["date_of_birth"].tolist() == [pd.Timestamp(2015, 2, 1)] * 2
+    assert frame["referral_date"].tolist() == [pd.Timestamp(2024, 3, 5)] * 2
+    assert frame["age"].tolist() == [9, 9] and frame["allocated_team"].tolist() == ["301", "North"]
+    assert frame["referrals_last_12m"].iloc[0] == 2 and frame["referrals_last_12m"].iloc[1] is pd.NA
+    assert reasons(annex) == [(3, "not a whole number", "value ignored")]
+    assert annex.quarantine["value"].tolist() == ["01/01/2024"]
+
+
+def test_xlsm_is_read_like_xlsx(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "List 1"
+    book.active.append([c.header for c in L1.columns])
+    book.active.append(CONTACT)
+    path = tmp_path / "extract.xlsm"
+    book.save(path)
+    assert read_annex_a(path, today=TODAY).lists[1]["child_id"].tolist() == ["C1"]
+
+
+def test_ods_is_read_with_dates_and_numbers_as_cells(tmp_path: Path) -> None:
+    frame = pd.DataFrame([CONTACT], columns=[c.header for c in L1.columns])
+    path = tmp_path / "extract.ods"
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame({"Notes": ["Guidance"]}).to_excel(writer, sheet_name="Front sheet", index=False)
+        frame.to_excel(writer, sheet_name="List 1 - Contacts", index=False)
+    annex = read_annex_a(path, today=TODAY)
+    assert annex.sheets[1] == (str(path), "List 1 - Contacts")
+    assert annex.lists[1][["child_id", "age", "contact_date"]].values.tolist() == [["C1", 9, pd.Timestamp(2024, 3, 5)]]
+
+
 def test_two_files_for_one_list_are_fatal(tmp_path: Path) -> None:
     folder = tmp_path / "extract"
     write_csv(folder / "List 1.csv", L1, [record(L1)])
@@ -564,7 +925,9 @@ def test_empty_csv_in_a_folder_is_fatal_naming_it(tmp_path: Path) -> None:
 def test_wrong_file_type_is_fatal(tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(AnnexAError, match=r"is not an Excel workbook \(\.xlsx\) or a folder of CSV files") as caught:
+    with pytest.raises(
+        AnnexAError, match=r"is not a spreadsheet \(\.xlsx, \.xlsm, \.xls or \.ods\) or a folder of CSV"
+    ) as caught:
         read_annex_a(path)
     assert str(path) in str(caught.value)
 
@@ -595,14 +958,18 @@ def test_workbook_whose_list_sheets_are_all_blank_is_fatal(tmp_path: Path) -> No
 
 def test_folder_without_list_csvs_is_fatal(tmp_path: Path) -> None:
     (tmp_path / "notes.docx").write_bytes(b"x")
-    with pytest.raises(AnnexAError, match="is not an Excel workbook"):
+    with pytest.raises(AnnexAError, match="is not a spreadsheet"):
         read_annex_a(tmp_path)
 
 
 def test_csv_with_a_row_longer_than_its_header_is_fatal(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "extract" / "List 1.csv", L1, [record(L1)])
     path.write_text(path.read_text() + "C2,a) Male,a) WBRI,,,01/04/2023,q) 6: Police,Smith, John\n")
-    with pytest.raises(AnnexAError, match=r"List 1\.csv: not a readable CSV file"):
+    with pytest.raises(
+        AnnexAError,
+        match=r"List 1\.csv: row 3, column H: a value beyond the header \(row 1 ends at column G\); is there a comma "
+        "inside a value that is not in quotes\\?",
+    ):
         read_annex_a(path.parent)
 
 

@@ -4,16 +4,22 @@ category present (zero, not missing), and the store keeps the latest vintage who
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from csc_workbench.assess.breakdowns import breakdown_table
+from csc_workbench.config import Params
+from csc_workbench.config.errors import ParamsError
 from csc_workbench.measures.breakdowns import (
     BREAKDOWNS,
     NOT_RECORDED,
+    check_breakdowns,
     compute_breakdowns,
     s47_outcome,
     source_heading,
 )
-from csc_workbench.pack.breakdowns import breakdown_items, breakdown_table
 from csc_workbench.periods import parse_month
+from csc_workbench.present.area_page import AreaPage
+from csc_workbench.present.items import Text, flatten
 
 from ..conftest import make_atoms
 
@@ -94,6 +100,21 @@ def test_store_keeps_each_month_whole_from_its_latest_vintage(small_params, stor
     assert table.set_index("category").loc["Police", "month"] == 1
     assert table["r12m"].isna().all()  # the store lacks most of the 12 months: not a partial sum
 
-    items = breakdown_items(store, small_params, "front_door", APR, "North")
-    assert "Testshire only" in items[2]  # contacts have no team
-    assert breakdown_items(store, small_params, "cin", APR) == []
+    catalogue = small_params.catalogue.model_copy(update={"breakdowns": {"front_door": ["contacts_by_source"]}})
+    params = Params(catalogue, small_params.authority, small_params.folder)
+    items = flatten(AreaPage(store, params, "front_door", APR, "North").breakdowns())
+    assert [i.markdown for i in items if isinstance(i, Text)][2] == (
+        "Recorded for Testshire only: the list it comes from has no allocated team."  # contacts have no team
+    )
+    assert AreaPage(store, params, "children_in_care", APR).breakdowns() is None  # none listed for the area
+
+
+def test_an_unknown_breakdown_in_the_catalogue_is_named_with_the_known_ones(small_params) -> None:
+    catalogue = small_params.catalogue.model_copy(update={"breakdowns": {"front_door": ["contacts_by_star_sign"]}})
+    with pytest.raises(ParamsError) as raised:
+        check_breakdowns(catalogue, "catalogue.yml")
+    assert str(raised.value).splitlines() == [
+        "catalogue.yml: key 'breakdowns.front_door': 'contacts_by_star_sign' is not an Annex A breakdown",
+        f"known breakdowns: {', '.join(BREAKDOWNS)}",
+    ]
+    check_breakdowns(small_params.catalogue.model_copy(update={"breakdowns": {"front_door": list(BREAKDOWNS)}}), "x")

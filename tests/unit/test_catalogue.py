@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from csc_workbench.cli import main
 from csc_workbench.config import load_params
 from csc_workbench.config.catalogue import load_catalogue
 from csc_workbench.config.errors import ParamsError
+from csc_workbench.measures.annex_a import check_measures
 from csc_workbench.periods import parse_month
 
 from ..conftest import FIXTURES, ROOT
@@ -69,6 +71,7 @@ def with_indicator(**changes) -> dict:
         ),
         ({"targets": {"2017-18": {"rag": {"style": "sometimes"}}}}, "targets.2017-18.rag", "does not match any"),
         ({"colour": "blue"}, "colour", "Extra inputs are not permitted"),
+        ({"measure": "Re-referrals"}, "measure", "String should match pattern"),
     ],
 )
 def test_bad_catalogue_names_file_indicator_and_key(tmp_path: Path, change: dict, key: str, fragment: str) -> None:
@@ -117,3 +120,35 @@ def test_shipped_params_load(folder: str) -> None:
     params = load_params(ROOT / folder)
     assert len(params.catalogue.indicators) >= 40
     assert params.authority.org_units.level == "authority"
+
+
+def test_cscw_check_refuses_an_unknown_measure_naming_file_indicator_and_key(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "authority.yml").write_text((FIXTURES / "small" / "authority.yml").read_text())
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    data["indicators"][1]["measure"] = "referals"
+    path = folder / "catalogue.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["check", "--params", str(folder)]) == 2
+    error = capsys.readouterr().err
+    assert f"{path}: indicator 'referrals': key 'measure': 'referals' is not an Annex A measure" in error
+    assert "known measures: contacts, contacts_to_referral, referrals, referrals_to_assessment," in error
+    data["indicators"][1]["measure"] = "referrals"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["check", "--params", str(folder)]) == 0
+    assert "1 of them computed from Annex A" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("folder", ["params", "params/examples/kent"])
+def test_shipped_catalogues_name_known_measures(folder: str) -> None:
+    catalogue = load_params(ROOT / folder).catalogue
+    check_measures(catalogue, folder)
+    assert sum(i.measure is not None for i in catalogue.indicators) >= 30
+
+
+def test_the_standard_catalogue_says_annex_a_where_a_measure_computes_it() -> None:
+    """data_notes.source "Annex A list N" and a measure: go together."""
+    for indicator in load_params(ROOT / "params").catalogue.indicators:
+        from_annex_a = (indicator.data_notes.source or "").startswith("Annex A")
+        assert from_annex_a == (indicator.measure is not None), indicator.id

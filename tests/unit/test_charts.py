@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
+import textwrap
 import xml.etree.ElementTree as ET
-from itertools import pairwise
+from itertools import combinations, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csc_workbench.assess.windows import window_values
 from csc_workbench.config.catalogue import Indicator
+from csc_workbench.periods import month_text, parse_month
 from csc_workbench.present import charts
 from csc_workbench.present.charts import (
     RAG_COLOURS,
@@ -32,6 +36,8 @@ from csc_workbench.present.charts import (
     to_svg,
     trend_chart,
 )
+
+from ..conftest import make_atoms
 
 # --- spec helpers -------------------------------------------------------------------------
 
@@ -70,7 +76,7 @@ def trend_frame(rag: bool = False) -> pd.DataFrame:
     """13 months would be usual; 12 (Nov 2025 to Oct 2026), April and May unavailable."""
     values = [24.0, 23.5, 23.1, 22.8, 22.0, None, None, 21.9, 21.5, 21.0, 21.3, 21.1]
     status = ["ok"] * 5 + ["unavailable"] * 2 + ["ok"] * 5
-    notes = [None] * 5 + [f"2026-04 unavailable: {REASON}", f"2026-05 unavailable: {REASON}"] + [None] * 5
+    notes = [None] * 5 + [f"Apr 2026 not available: {REASON}", f"May 2026 not available: {REASON}"] + [None] * 5
     frame = pd.DataFrame({"month": MONTHS, "value": values, "status": status, "note": notes})
     if rag:
         frame["rag"] = ["red", "amber", "amber", "amber", "green", None, None] + ["green"] * 5
@@ -148,34 +154,174 @@ def test_rag_palette_is_okabe_ito_and_paired_with_labels_and_shapes() -> None:
 # --- trend --------------------------------------------------------------------------------
 
 
+def margin_labels(spec: dict) -> tuple[list[dict], list[dict]]:
+    """The rows of the labels right of a trend's plot: (line labels, band labels)."""
+    found = [layer for layer in spec["layer"] if mark(layer) == "text" and layer["mark"].get("x") == "width"]
+    lines = [r for layer in found if layer["mark"].get("fontWeight") != "bold" for r in rows(spec, layer)]
+    bands = [r for layer in found if layer["mark"].get("fontWeight") == "bold" for r in rows(spec, layer)]
+    return lines, bands
+
+
+def y_domain(spec: dict) -> list[float]:
+    return only(spec, "line", lambda layer: layer["encoding"]["y"]["field"] == "value")["encoding"]["y"]["scale"][
+        "domain"
+    ]
+
+
+#: Month codes ("2026-04") that must not reach a reader; financial years ("2025-26") may.
+MONTH_CODE = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b")
+
+
+def month_codes(text: str) -> list[str]:
+    return [m.group(0) for m in MONTH_CODE.finditer(text) if int(m.group(2)) != (int(m.group(1)) + 1) % 100]
+
+
 def test_trend_layers_encodings_and_row_counts() -> None:
     chart = rereferral_trend()
     spec = chart.to_dict()
-    assert marks(spec) == ["rect", "text", "rule", "rule", "text", "line", "point", "rule", "point"]
+    assert marks(spec) == ["rect", "rule", "rule", "text", "text", "line", "point", "rule"]
     line = only(spec, "line")
     assert line["encoding"]["x"]["field"] == "month_label" and line["encoding"]["x"]["type"] == "ordinal"
     assert line["encoding"]["x"]["scale"]["domain"][0] == "Nov 2025"
     assert len(line["encoding"]["x"]["scale"]["domain"]) == 12
+    assert line["encoding"]["x"]["axis"]["labelAngle"] == 0  # month above year, level
     assert line["encoding"]["y"]["field"] == "value" and line["encoding"]["y"]["type"] == "quantitative"
     assert line["encoding"]["y"]["title"] == "% of referrals"
     assert line["encoding"]["x"]["title"] == "Month"
-    # unavailable months: no line point, but a gap rule and a hollow marker with the reason
+    # unavailable months: no line point, but a gap rule with the reason
     line_months = {r["month_label"] for r in rows(spec, line)}
     assert len(line_months) == 10 and not {"Apr 2026", "May 2026"} & line_months
     segments = {r["month_label"]: r["segment"] for r in rows(spec, line)}
     assert segments["Mar 2026"] != segments["Jun 2026"]  # the line does not join across the gap
     assert line["encoding"]["detail"]["field"] == "segment"
-    points = only(spec, "point", lambda layer: layer["mark"].get("filled"))
+    points = only(spec, "point")
     assert len(rows(spec, points)) == 10
-    assert {"month_label", "value", "note", "rag"} <= set(tooltip_fields(points))
+    assert {"month_label", "value", "rag"} <= set(tooltip_fields(points))
     gap_rule = only(spec, "rule", lambda layer: "x" in layer["encoding"])
-    gap_point = only(spec, "point", lambda layer: layer["mark"].get("filled") is False)
-    for layer in (gap_rule, gap_point):
-        assert [r["month_label"] for r in rows(spec, layer)] == ["Apr 2026", "May 2026"]
-        assert "note" in tooltip_fields(layer)
-        assert all(REASON in r["note"] for r in rows(spec, layer))
-    assert {r["baseline"] for r in rows(spec, gap_point)} == {0.0}  # at the baseline
-    assert chart_data_rows(chart) == 3 + 3 + 2 + 1 + 3 + 10 + 10 + 2 + 2  # bands, labels, rules, line, points, gaps
+    assert [r["month_label"] for r in rows(spec, gap_rule)] == ["Apr 2026", "May 2026"]
+    assert "reason" in tooltip_fields(gap_rule) and {r["reason"] for r in rows(spec, gap_rule)} == {REASON}
+    _, band_labels = margin_labels(spec)
+    assert chart_data_rows(chart) == 3 + 2 + 1 + 3 + len(band_labels) + 10 + 10 + 2  # bands, rules, labels, line...
+    assert spec["width"] == charts.CHART_WIDTH and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+
+
+def test_trend_gap_months_have_no_point_and_each_reason_is_said_once() -> None:
+    spec = rereferral_trend().to_dict()
+    gap_months = {"Apr 2026", "May 2026"}
+    for layer in spec["layer"]:
+        if mark(layer) != "rule" or "x" not in layer["encoding"]:  # only the dotted gap rules are at gap months
+            assert not gap_months & {r.get("month_label") for r in rows(spec, layer)}, mark(layer)
+    assert all(r["value"] is not None for r in rows(spec, only(spec, "point")))  # no point at zero, or anywhere
+    subtitle = spec["title"]["subtitle"]
+    assert subtitle == ["Lower is better", f"No figure for Apr to May 2026 ({REASON})"]
+    assert " ".join(subtitle).count(REASON) == 1
+
+
+def test_trend_rolling_window_reasons_grouped_in_month_names() -> None:
+    """Notes in the month codes window_values used to write, for a rolling 12 months: months that
+    lack earlier data, a month marked unavailable in params, and months whose window includes it."""
+    months = [f"2024-{m:02d}" for m in range(8, 13)] + [f"2025-{m:02d}" for m in range(1, 9)]
+    notes: list[str | None] = [
+        "no usable monthly figure for 2023-09, 2023-10, 2023-11",
+        "no usable monthly figure for 2023-10, 2023-11",
+        "no usable monthly figure for 2023-11",
+        None,
+        None,
+        None,
+        "includes 2025-02, unavailable: system migration",
+    ] + ["includes 2025-02, unavailable: system migration"] * 6
+    values = [None, None, None, 86.6, 86.4, 86.1] + [None] * 7
+    status = ["missing"] * 3 + ["ok"] * 3 + ["unavailable"] * 7
+    frame = pd.DataFrame({"month": months, "value": values, "status": status, "note": notes})
+    spec = trend_chart(frame, title="Assessments in 45 working days", unit="percent", target=90).to_dict()
+    assert spec["title"]["subtitle"] == [
+        "No figure for Aug to Oct 2024: these figures cover months with no data (Sep to Nov 2023)",
+        "No figure for Feb to Aug 2025: these figures cover Feb 2025 (system migration)",
+    ]
+    gap_rule = only(spec, "rule", lambda layer: "x" in layer["encoding"])
+    assert rows(spec, gap_rule)[0]["reason"] == "this figure covers months with no data (Sep to Nov 2023)"
+    assert not month_codes(json.dumps(spec))  # no "2025-02" anywhere a reader could see it
+    assert "10 months not available. No figure for Aug to Oct 2024" in spec["description"]
+
+
+def test_trend_reasons_from_window_values_said_once_each(small_params) -> None:
+    """Rolling 12 months as the store gives them: the data start in Jan 2016, Oct 2016 is marked
+    unavailable, and Aug 2017 has no atom."""
+    rows = [
+        ("rereferrals", month_text(parse_month("2016-01") + i), "Testshire", "all", "month", i + 1, 10, 10 * (i + 1))
+        for i in range(24)
+        if i != 19
+    ]
+    periods = range(parse_month("2016-08"), parse_month("2017-12") + 1)
+    requests = pd.DataFrame(
+        [("rereferrals", "Testshire", "all", p, "r12m") for p in periods],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )
+    gaps = {("*", parse_month("2016-10")): "system migration"}
+    values = window_values(make_atoms(rows), requests, small_params.catalogue, gaps)
+    frame = values.assign(month=[month_text(p) for p in values["period"]])
+    spec = trend_chart(frame, title="Re-referrals", unit="percent").to_dict()
+    assert spec["title"]["subtitle"] == [
+        "No figure for Aug to Sep 2016: these figures cover months with no data (Sep to Dec 2015)",
+        "No figure for Oct 2016 to Sep 2017: these figures cover Oct 2016 (system migration)",
+        "No figure for Oct to Dec 2017: these figures cover months with no data (Aug 2017)",
+    ]
+    assert not month_codes(json.dumps(spec))
+
+
+def test_trend_axis_is_fitted_to_the_data_and_target_not_0_to_100() -> None:
+    values = [85.0, 86.0, 88.0, 87.5, 90.0, 91.0, 93.0, 95.0]
+    frame = pd.DataFrame({"month": MONTHS[:8], "value": values, "status": "ok", "note": None})
+    spec = trend_chart(frame, title="Assessments in 45 working days", unit="percent", target=90).to_dict()
+    low, high = y_domain(spec)
+    assert (low, high) != (0, 100) and 80 <= low <= 85 and 95 <= high <= 100
+    assert (95 - 85) / (high - low) >= 0.6  # the movement fills most of the height
+    ticks = only(spec, "line")["encoding"]["y"]["axis"]["values"]
+    assert ticks[0] == low and ticks[-1] == high  # round ticks from end to end
+    step = ticks[1] - ticks[0]
+    assert step in (1, 2, 5) and all(t % step == 0 for t in ticks)
+    # a band edge near the data is shown; a far one is not
+    spec = trend_chart(
+        frame, title="x", unit="percent", target=90, bands=[(None, 80, "red"), (80, 90, "amber"), (90, None, "green")]
+    ).to_dict()
+    low, high = y_domain(spec)
+    assert low <= 80 and high <= 100
+    far = trend_chart(
+        frame, title="x", unit="percent", target=90, bands=[(None, 50, "red"), (50, 90, "amber"), (90, None, "green")]
+    ).to_dict()
+    assert y_domain(far)[0] > 50
+    counts = trend_chart(
+        frame.assign(value=[1120.0, 1175, 1130, 1160, 1145, 1150, 1140, 1170]), title="x", unit="count"
+    )
+    assert y_domain(counts.to_dict())[0] >= 1000  # counts too: the line, not the distance from zero
+
+
+def test_trend_band_labels_never_overlap_each_other_or_the_line_labels() -> None:
+    frame = pd.DataFrame(
+        {"month": MONTHS, "value": [95.6, 94.5, 95.3, 93.7, 94.4, 95.9, 96.8, 96.4, 97.3, 97.9, 99.4, 96.9],
+         "status": "ok", "note": None}
+    )  # fmt: skip
+    height = 260
+    for bands in (
+        [(None, 92.0, "red"), (92.0, 95.0, "amber"), (95.0, None, "green")],
+        [(None, 94.9, "red"), (94.9, 95.0, "amber"), (95.0, None, "green")],  # an amber band too narrow to label
+    ):
+        spec = trend_chart(
+            frame, title="Contacts decided in 1 working day", unit="percent", target=95, bands=bands,
+            benchmarks={"England 2025": 95.2}, height=height,
+        ).to_dict()  # fmt: skip
+        low, high = y_domain(spec)
+        label_height = charts.LABEL_HEIGHT * (high - low) / height
+        line_labels, band_labels = margin_labels(spec)
+        assert {r["label"] for r in line_labels} == {"Target 95%", "England 2025: 95.2%"}
+        positions = sorted(r["position"] for r in line_labels + band_labels)
+        assert all(b - a >= label_height - 1e-9 for a, b in pairwise(positions))
+        for label in band_labels:  # each inside its own band
+            band = next(b for b in rows(spec, only(spec, "rect")) if b["rag"] == label["label"])
+            assert band["low"] <= label["position"] <= band["high"]
+        legend = only(spec, "rect")["encoding"]["color"]
+        assert legend["field"] == "rag" and legend["scale"]["domain"] == ["Green", "Amber", "Red"]  # the colour key
+    assert "Amber" not in {r["label"] for r in band_labels}  # dropped, not written over the target's label
 
 
 def test_trend_target_bands_and_benchmarks() -> None:
@@ -183,25 +329,26 @@ def test_trend_target_bands_and_benchmarks() -> None:
     target = only(spec, "rule", lambda layer: layer["encoding"].get("y", {}).get("field") == "target")
     assert rows(spec, target) == [{"label": "Target 22%", "target": 22.0}]
     assert target["mark"]["strokeDash"] == [6, 4]
-    domain = target["encoding"]["y"]["scale"]["domain"]
-    assert domain == [0.0, 30.0]
+    low, high = target["encoding"]["y"]["scale"]["domain"]
+    assert 20 <= low < 21 and 24 < high <= 25  # the values (21 to 24), target and band edges, a little to spare
     bands = only(spec, "rect")
     assert bands["encoding"]["y"]["field"] == "low" and bands["encoding"]["y2"]["field"] == "high"
     assert [(b["low"], b["high"], b["rag"]) for b in rows(spec, bands)] == [
-        (0.0, 22.0, "Green"),
+        (low, 22.0, "Green"),
         (22.0, 24.0, "Amber"),
-        (24.0, 30.0, "Red"),  # open-ended bands clipped to the axis
+        (24.0, high, "Red"),  # open-ended bands clipped to the axis
     ]
     assert [b["colour"] for b in rows(spec, bands)] == [RAG_COLOURS["green"], RAG_COLOURS["amber"], RAG_COLOURS["red"]]
     assert bands["mark"]["fillOpacity"] == charts.BAND_OPACITY
     assert spec["layer"].index(bands) == 0  # shaded behind everything
     bench = only(spec, "rule", lambda layer: layer["encoding"].get("y", {}).get("field") == "value")
     assert {r["benchmark"]: r["value"] for r in rows(spec, bench)} == BENCH
-    labels = only(spec, "text", lambda layer: layer["encoding"]["text"]["field"] == "label")
-    assert {r["label"] for r in rows(spec, labels)} == {"SN average 2025: 22.1%", "England 2025: 22.6%", "Target 22%"}
-    positions = sorted(r["position"] for r in rows(spec, labels))
-    assert min(b - a for a, b in pairwise(positions)) > 1  # close lines, labels apart
-    points = only(spec, "point", lambda layer: layer["mark"].get("filled"))
+    line_labels, band_labels = margin_labels(spec)
+    assert {r["label"] for r in line_labels} == {"SN average 2025: 22.1%", "England 2025: 22.6%", "Target 22%"}
+    assert {r["label"] for r in band_labels} <= {"Green", "Amber", "Red"}
+    positions = sorted(r["position"] for r in line_labels + band_labels)
+    assert min(b - a for a, b in pairwise(positions)) >= charts.LABEL_HEIGHT * (high - low) / 260 - 1e-9
+    points = only(spec, "point")
     colour = points["encoding"]["color"]
     assert colour["field"] == "rag" and colour["scale"]["range"] == [
         RAG_COLOURS["green"],
@@ -214,14 +361,11 @@ def test_trend_target_bands_and_benchmarks() -> None:
 def test_trend_title_description_and_subtitle() -> None:
     spec = rereferral_trend().to_dict()
     assert spec["title"]["text"] == "Re-referrals in Northmoor"
-    assert spec["title"]["subtitle"] == [
-        "Lower is better",
-        f"Not available: Apr 2026 ({REASON}), May 2026 ({REASON})",
-    ]
+    assert spec["title"]["subtitle"] == ["Lower is better", f"No figure for Apr to May 2026 ({REASON})"]
     description = spec["description"]
     assert description.startswith("Re-referrals in Northmoor, Nov 2025 to Oct 2026: latest 21.1%")
     assert "against a target of 22%" in description and "rated Green" in description
-    assert f"2 months not available ({REASON})" in description
+    assert f"2 months not available. No figure for Apr to May 2026 ({REASON})" in description
     assert "SN average 2025 22.1%" in description
 
 
@@ -230,13 +374,17 @@ def test_trend_latest_month_missing_and_holes_in_the_months() -> None:
     frame = frame[frame["month"] != "2026-08"]  # a month absent from the frame altogether
     frame.loc[frame["month"] == "2026-10", ["value", "status", "note"]] = [np.nan, "missing", "no figure for 2026-10"]
     spec = trend_chart(frame, title="Re-referrals", unit="percent").to_dict()
-    assert marks(spec) == ["line", "point", "rule", "point"]  # no target, bands or benchmarks
+    assert marks(spec) == ["line", "point", "rule"]  # no target, bands or benchmarks
     gaps = rows(spec, only(spec, "rule"))
     assert [g["month_label"] for g in gaps] == ["Apr 2026", "May 2026", "Aug 2026", "Oct 2026"]
-    assert gaps[2]["note"] == "no figure for 2026-08" and gaps[2]["status"] == "missing"
+    assert gaps[2]["reason"] == "no figure" and gaps[1]["reason"] == REASON
+    assert spec["title"]["subtitle"] == [
+        f"No figure for Apr to May 2026 ({REASON})",
+        "No figure for Aug 2026 and Oct 2026",
+    ]
     assert "latest 21.3% (Sep 2026)" in spec["description"]
     assert "4 months not available" in spec["description"]
-    points = only(spec, "point", lambda layer: layer["mark"].get("filled"))
+    points = only(spec, "point")
     assert points["mark"]["color"] == SERIES_COLOUR and "color" not in points["encoding"]
     assert only(spec, "line")["encoding"]["y"]["title"] == "%"  # catalogue unit code in words
 
@@ -378,26 +526,27 @@ def test_small_multiples_facet_by_org_unit_with_a_shared_y() -> None:
     spec = chart.to_dict()
     assert spec["facet"]["field"] == "org_unit" and spec["columns"] == 3
     assert spec["facet"]["sort"] == ["North", "South", "East", "West", "Children in care"]
-    assert "resolve" not in spec  # the y scale is shared
+    assert spec["resolve"] == {"axis": {"x": "independent"}}  # the y scale is shared; a month axis per panel
     inner = spec["spec"]
-    assert [mark(layer) for layer in inner["layer"]] == ["line", "line", "point", "rule", "point"]
+    assert [mark(layer) for layer in inner["layer"]] == ["line", "line", "point", "rule"]
     data = rows(spec, spec)
     assert len(data) == len(frame) == 60 and chart_data_rows(chart) == 60  # one row per org unit and month
     line = inner["layer"][1]
     assert line["transform"] == [{"filter": "datum.ok"}] and line["encoding"]["detail"]["field"] == "segment"
     gap = inner["layer"][3]
-    assert gap["transform"] == [{"filter": "!datum.ok"}] and "note" in tooltip_fields(gap)
+    assert gap["transform"] == [{"filter": "!datum.ok"}] and "reason" in tooltip_fields(gap)
     assert sum(not r["ok"] for r in data) == 10
-    assert {r["note"] for r in data if not r["ok"]} == {
-        f"2026-04 unavailable: {REASON}",
-        f"2026-05 unavailable: {REASON}",
-    }
+    assert {r["reason"] for r in data if not r["ok"]} == {REASON}
     assert all(r["value"] is None for r in data if not r["ok"])
     assert inner["layer"][0]["encoding"]["y"]["field"] == "target"
+    low, high = line["encoding"]["y"]["scale"]["domain"]
+    assert 15 <= low <= 16.8 and 28.8 <= high <= 30  # fitted: 16.8% (East) to 28.8% (South)
+    assert inner["width"] * 3 + 20 * 2 + 90 <= charts.CHART_WIDTH  # three panels fill the width
     assert spec["title"]["text"] == "Re-referrals by area"
+    assert spec["title"]["subtitle"] == [f"No figure for Apr to May 2026 ({REASON})"]
     description = spec["description"]
     assert "5 org units" in description and "from 16.9% (East, Oct 2026) to 25.3% (South, Oct 2026)" in description
-    assert f"10 org unit months not available ({REASON})" in description
+    assert f"10 org unit months not available. No figure for Apr to May 2026 ({REASON})" in description
 
 
 def test_small_multiples_pad_every_panel_to_the_same_months() -> None:
@@ -406,7 +555,22 @@ def test_small_multiples_pad_every_panel_to_the_same_months() -> None:
     spec = small_multiples(frame, title="Re-referrals by area", unit="% of referrals").to_dict()
     data = rows(spec, spec)
     north = [r for r in data if r["org_unit"] == "North"]
-    assert len(north) == 12 and north[0]["status"] == "missing" and north[0]["note"] == "no figure for 2025-11"
+    assert len(north) == 12 and not north[0]["ok"] and north[0]["reason"] == "no figure"
+    assert spec["title"]["subtitle"] == ["No figure for Nov 2025 in North", f"No figure for Apr to May 2026 ({REASON})"]
+
+
+def test_small_multiples_leave_out_org_units_with_no_figure_at_all() -> None:
+    frame = org_unit_frame()
+    empty = frame["org_unit"] == "Children in care"
+    frame.loc[empty, ["value", "status", "note"]] = [np.nan, "missing", "denominator is zero"]
+    spec = small_multiples(frame, title="Re-referrals by area", unit="% of referrals").to_dict()
+    assert spec["facet"]["sort"] == ["North", "South", "East", "West"]  # no empty panel
+    assert {r["org_unit"] for r in rows(spec, spec)} == {"North", "South", "East", "West"}
+    assert spec["columns"] == 4
+    assert spec["title"]["subtitle"][-1] == "Left out (no figure in any month): Children in care"
+    assert "Left out, with no figure in any month: Children in care" in spec["description"]
+    with pytest.raises(ValueError, match="no org unit has a figure"):
+        small_multiples(frame[empty], title="x", unit="%")
 
 
 # --- funnel plot --------------------------------------------------------------------------
@@ -471,6 +635,71 @@ def test_funnel_overall_rate_from_the_sums_and_control_limits() -> None:
         funnel_plot(frame.assign(numerator=[200, 5, 40, 30, 2, 0]), title="x", unit="%")
 
 
+def crowded_teams() -> pd.DataFrame:
+    """21 teams with large caseloads, as in a county: tight limits, many teams outside them, close together."""
+    denominators = [195, 337, 900, 905, 908, 912, 918, 960, 977, 980, 1005, 1010, 1020, 1026, 1064, 1140, 1145,
+                    1150, 1100, 1000, 950]  # fmt: skip
+    rates = [0.915, 1.0, 0.857, 0.856, 0.870, 0.917, 0.918, 0.967, 0.939, 0.881, 0.921, 0.915, 0.916, 0.929,
+             0.868, 0.791, 0.897, 0.899, 0.893, 0.894, 0.895]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "org_unit": [f"Northmoor {name} Children's Social Work Team" for name in "ABCDEFGHIJKLMNOPQRSTU"],
+            "numerator": [round(r * d) for r, d in zip(rates, denominators, strict=True)],
+            "denominator": denominators,
+        }
+    )
+
+
+def svg_labels(chart: alt.TopLevelMixin, names: set[str], tmp_path: Path) -> list[tuple[str, float, float, str]]:
+    """(text, x, y, anchor) of each text in the chart's SVG that is one of ``names``."""
+    root = ET.fromstring(to_svg(chart, tmp_path / "chart.svg").read_text(encoding="utf-8"))
+    found = []
+    for text in root.iter("{http://www.w3.org/2000/svg}text"):
+        if text.text in names:
+            x, y = (float(v) for v in re.findall(r"[-\d.]+", text.get("transform", ""))[:2])
+            found.append((text.text, x, y, text.get("text-anchor", "start")))
+    return found
+
+
+def test_funnel_labels_only_outliers_and_never_one_over_another(tmp_path: Path) -> None:
+    frame = crowded_teams()
+    chart = funnel_plot(frame, title="Assessments in 45 working days, by team", unit="percent")
+    spec = chart.to_dict()
+    flags = {r["org_unit"]: r["flag"] for r in rows(spec, only(spec, "point"))}
+    outliers = {u for u, f in flags.items() if f != "Within 95% limits"}
+    assert 8 <= len(outliers) < len(flags)
+    labelled = [
+        r["org_unit"]
+        for layer in spec["layer"]
+        if mark(layer) == "text" and layer["encoding"]["text"]["field"] == "org_unit"
+        for r in rows(spec, layer)
+    ]
+    assert set(labelled) <= outliers and len(labelled) == len(set(labelled))  # never a team within the limits
+    unlabelled = outliers - set(labelled)
+    assert all(u in " ".join(spec["title"]["subtitle"]) for u in unlabelled)  # named where not labelled
+    drawn = svg_labels(chart, set(flags), tmp_path)
+    assert sorted(name for name, *_ in drawn) == sorted(labelled)
+    boxes = []
+    for name, x, y, anchor in drawn:  # 10 px text, at least 5 px a character
+        width = 5 * len(name)
+        left = x if anchor == "start" else x - width
+        boxes.append((left, y - 5, left + width, y + 5))
+    for a, b in combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+def test_label_places_avoid_each_other_and_give_up_when_there_is_no_room() -> None:
+    points = [(f"Team {i}", 50.0, 20.0) for i in range(9)]  # nine points at one spot of a 200 x 40 plot
+    places = charts._place_labels(points, [(50.0, 20.0)], (200.0, 40.0))
+    placed = [p for p in places if p is not None]
+    assert len(placed) == 6 and places[6:] == [None] * 3  # three lines, either side; no room for the rest
+    width = 6 * len("Team 0")
+    boxes = [(x if align == "left" else x - width, y, x + width if align == "left" else x) for x, y, align in placed]
+    for (left1, y1, right1), (left2, y2, right2) in combinations(boxes, 2):
+        assert abs(y1 - y2) >= charts.LABEL_HEIGHT or right1 <= left2 or right2 <= left1
+    assert all(right <= 45 or left >= 55 for left, _, right in boxes)  # and never over the point
+
+
 # --- annual trend -------------------------------------------------------------------------
 
 
@@ -490,12 +719,84 @@ def test_annual_trend_grouped_bars_with_gaps() -> None:
         {"year": "2023-24", "series": "SN average", "reason": "not yet published", "baseline": 0.0}
     ]
     assert "reason" in tooltip_fields(gaps) and gaps["mark"]["text"] == "n/a"
-    assert spec["title"]["subtitle"] == ["Not available: SN average 2023-24 (not yet published)"]
+    assert spec["title"]["subtitle"] == ["No figure for SN average 2023-24 (not yet published)"]
     assert spec["description"] == (
         "Re-referrals: annual trend, 2021-22 to 2023-24: Northmoor 21.1% in 2023-24 against England 22.1%, "
-        "Regional 21.9%. Not available: SN average 2023-24 (not yet published)."
+        "Regional 21.9%. No figure for SN average 2023-24 (not yet published)."
     )
     assert chart_data_rows(chart) == 12
+    assert bars["encoding"]["y"]["scale"]["domain"][0] == 0  # bars start at zero
+
+
+def test_annual_chart_shows_no_year_after_the_report_year_nor_unpublished_ones() -> None:
+    frame = pd.DataFrame(
+        [
+            ("2024-25", "Northmoor", 14.5, None),
+            ("2025-26", "Northmoor", 12.6, None),
+            ("2026-27 YTD", "Northmoor", 10.6, None),
+            ("2024-25", "England", 16.2, None),
+            ("2025-26", "England", 13.0, None),
+            ("2026-27", "England", None, "no figures published for 30 September 2026"),  # the year still running
+            ("2027-28", "England", None, "no figures published for 30 September 2027"),  # a year to come
+        ],
+        columns=["year", "series", "value", "reason"],
+    )
+    spec = annual_trend_chart(frame, title="Agency staff", unit="percent", report_month="2026-11").to_dict()
+    bars = only(spec, "bar")
+    assert bars["encoding"]["x"]["scale"]["domain"] == ["2024-25", "2025-26", "2026-27 YTD"]
+    assert "2027" not in spec["title"]["subtitle"][0] and "2027-28" not in spec["description"]
+    assert spec["title"]["subtitle"] == ["No figure for England 2026-27 YTD"]
+    # a year after the report month's financial year is not drawn, even with figures
+    later = pd.concat([frame, pd.DataFrame([("2027-28", "Northmoor", 9.0, None)], columns=frame.columns)])
+    spec = annual_trend_chart(later, title="Agency staff", unit="percent", report_month="2026-11").to_dict()
+    assert only(spec, "bar")["encoding"]["x"]["scale"]["domain"][-1] == "2026-27 YTD"
+    march = annual_trend_chart(later, title="Agency staff", unit="percent", report_month="2028-03").to_dict()
+    assert only(march, "bar")["encoding"]["x"]["scale"]["domain"][-1] == "2027-28"  # 2027-28 ends in March 2028
+
+
+# --- bars, wrapping and width --------------------------------------------------------------
+
+LONG_OUTCOME = "Needs children's social care services: child in need plan with a named social worker"
+
+
+def breakdown() -> pd.DataFrame:
+    return pd.DataFrame({"category": [LONG_OUTCOME, "No further action", "Not recorded"], "count": [820, 610, 12]})
+
+
+def test_bars_start_at_zero_and_long_labels_wrap_instead_of_being_cut() -> None:
+    names = neighbours().assign(la_name=["Northmoor", "Royal Borough of Windsor and Maidenhead", *"BCDE"])
+    spec = neighbour_bar_chart(
+        names, title="Re-referrals", unit="percent", authority="Northmoor", sn_average=22.1, polarity="low"
+    ).to_dict()
+    bars = only(spec, "bar")
+    assert bars["encoding"]["x"]["scale"]["domain"][0] == 0  # a bar's length is its value
+    axis = bars["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] == 0 and '["Royal Borough of Windsor and", "Maidenhead"]' in axis["labelExpr"]
+
+    spec = charts.breakdown_chart(breakdown(), "Assessments completed, by outcome", "12 months to Nov 2026").to_dict()
+    bars = only(spec, "bar")
+    assert bars["encoding"]["x"]["scale"]["domain"][0] == 0
+    axis = bars["encoding"]["y"]["axis"]
+    assert (
+        axis["labelLimit"] == 0 and json.dumps(textwrap.wrap(LONG_OUTCOME, charts.CATEGORY_WIDTH)) in axis["labelExpr"]
+    )
+    assert spec["height"] >= 3 * 12 * len(textwrap.wrap(LONG_OUTCOME, charts.CATEGORY_WIDTH))  # room for the lines
+
+    frame = org_unit_frame().replace({"org_unit": {"West": "West Northmoor Children in Need and Child Protection"}})
+    header = small_multiples(frame, title="x", unit="%").to_dict()["facet"]["header"]
+    assert header["labelLimit"] == 0 and "West Northmoor" in header["labelExpr"]
+
+
+def test_charts_use_the_width_of_the_page() -> None:
+    for kind, chart in all_kinds().items():
+        spec = chart.to_dict()
+        if kind == "multiples":
+            columns = spec["columns"]
+            assert spec["spec"]["width"] * columns + 20 * (columns - 1) + 90 <= charts.CHART_WIDTH
+            assert spec["spec"]["width"] * columns >= charts.CHART_WIDTH * 0.7
+        else:
+            assert spec["width"] == charts.CHART_WIDTH, kind
+            assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, kind
 
 
 # --- guards -------------------------------------------------------------------------------
@@ -537,10 +838,11 @@ def all_kinds() -> dict[str, alt.TopLevelMixin]:
         "multiples": small_multiples(org_unit_frame(), title="By area", unit="% of referrals"),
         "funnel": funnel_plot(teams(), title="By team", unit="% of referrals"),
         "annual": annual_trend_chart(annual(), title="Annual", unit="% of referrals"),
+        "breakdown": charts.breakdown_chart(breakdown(), "By outcome", "12 months to Nov 2026"),
     }
 
 
-@pytest.mark.parametrize("kind", ["trend", "neighbours", "multiples", "funnel", "annual"])
+@pytest.mark.parametrize("kind", ["trend", "neighbours", "multiples", "funnel", "annual", "breakdown"])
 def test_every_chart_renders_to_png_and_svg_offline(kind: str, tmp_path: Path) -> None:
     chart = all_kinds()[kind]
     spec = chart.to_dict()
@@ -549,7 +851,9 @@ def test_every_chart_renders_to_png_and_svg_offline(kind: str, tmp_path: Path) -
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     width, height = struct.unpack(">II", data[16:24])
-    assert 400 <= width <= 4000 and 200 <= height <= 4000  # scale 2
+    assert 1200 <= width <= 2 * charts.CHART_WIDTH and 200 <= height <= 4000  # scale 2, the page's width at most
+    if kind != "multiples":
+        assert width == 2 * charts.CHART_WIDTH  # fitted to the width exactly
     assert len(data) > 10_000
     svg = to_svg(chart, tmp_path / f"{kind}.svg")
     root = ET.fromstring(svg.read_text(encoding="utf-8"))

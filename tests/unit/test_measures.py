@@ -8,13 +8,16 @@ turning 18 and a plan open exactly 2 years.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
+import yaml
 
 from csc_workbench.config import load_params
 from csc_workbench.config.catalogue import load_catalogue
+from csc_workbench.config.errors import ParamsError
 from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.measures.annex_a import compute_atoms
 from csc_workbench.periods import parse_month
@@ -285,3 +288,146 @@ def test_rates_use_the_ons_population_of_a_real_authority() -> None:
     run = compute_atoms(frames, kent, CATALOGUE, pd.Timestamp("2025-01-31"), parse_month("2025-01"))
     assert atom(run.atoms, "referral_rate_per_10k", "2025-01") == (2, 355390)
     assert any("ONS mid-2024 estimate of 355,390" in note for note in run.notes)
+
+
+# --- which measures a run can compute -------------------------------------------------------------------------------
+
+
+def run_for(lists: dict[int, list[dict]], as_at: str = "2025-01-31", first: str = "2025-01", **options):
+    frames = {n: make_list(n, rows) for n, rows in lists.items()}
+    return compute_atoms(frames, AUTHORITY, CATALOGUE, pd.Timestamp(as_at), parse_month(first), **options)
+
+
+def test_a_missing_column_stops_only_the_measures_that_need_it() -> None:
+    """List 3 without "Referral NFA?": the NFA share stops; referrals, their rate and re-referrals do not."""
+    columns = {3: frozenset(LISTS[3].keys) - {"referral_nfa"}}
+    run = run_for({3: [referral("A", "10/01/2025")]}, columns=columns)
+    assert run.skipped["referrals_nfa"] == "needs the 'Referral NFA?' column of List 3"
+    others = {k: v for k, v in run.skipped.items() if k != "referrals_nfa"}
+    assert others.pop("referral_rate_per_10k") == "no org unit has a population in authority.yml"
+    assert all(why.startswith("needs List ") and "List 3" not in why for why in others.values())
+    assert run.stopped[(3, "referral_nfa")] == ["referrals_nfa"]
+    assert {"referrals", "rereferrals_12m"} <= set(run.computed) and "referrals_nfa" not in run.computed
+    assert atom(run.atoms, "referrals", "2025-01") == (1, None)
+
+
+def test_a_column_blank_on_every_row_counts_as_not_supplied_unless_a_blank_says_something() -> None:
+    """Nobody has a "Date Child Was Last Seen": seen within 28 days cannot be told. No CIN episode has closed and no
+    worker is allocated: both blanks are information, so the open cases and the unallocated cases are counted."""
+    cin = [{"child_id": "A", "cin_start_date": "01/01/2025", "allocated_team": "North Team"}]
+    blank = {6: frozenset({"date_last_seen", "cin_closure_date", "allocated_worker"})}
+    run = run_for({6: cin}, blank_columns=blank)
+    reason = "needs the 'Date Child Was Last Seen' column of List 6, which is blank on every row"
+    assert run.skipped["cin_seen_28d"] == reason
+    assert atom(run.atoms, "cin_open", "2025-01") == (1, None)
+    assert atom(run.atoms, "unallocated_cases", "2025-01") == (1, None)
+
+
+def test_an_empty_list_makes_its_indicators_not_available_never_zero() -> None:
+    """List 8 with no rows: its indicators are stored for the as-at month with the reason and no figure; List 3's
+    months with no referrals (a usable list) stay 0."""
+    run = run_for({3: [referral("A", "10/01/2025")], 8: []}, first="2024-12")
+    assert run.unavailable["cic_open"] == "List 8 (Children in care) has no rows"
+    assert run.stopped[(8, None)][:2] == ["cic_open", "cic_uasc_open"]
+    gaps = run.atoms[run.atoms["indicator"] == "cic_open"]
+    assert set(gaps["period"]) == {parse_month("2025-01")} and set(gaps["cohort"]) == {"all", "excl_uasc"}
+    assert set(gaps["org_unit"]) == {"Testshire", "North", "North Team", "South"}
+    assert gaps["unavailable_reason"].eq("List 8 (Children in care) has no rows").all()
+    assert gaps[["numerator", "denominator", "value"]].isna().all(axis=None)
+    assert "cic_open" not in run.computed and "referrals" in run.computed
+    assert atom(run.atoms, "referrals", "2024-12") == (0, None)
+
+
+def test_an_empty_list_the_analyst_confirms_counts_zero() -> None:
+    run = run_for({3: [referral("A", "10/01/2025")], 8: []}, empty_is_zero=[8])
+    assert "cic_open" in run.computed and not run.unavailable
+    assert atom(run.atoms, "cic_open", "2025-01") == (0, None)
+    assert atom(run.atoms, "cic_3plus_placements", "2025-01", "North") == (0, 0)
+
+
+def test_a_list_said_to_give_no_figures_makes_every_indicator_it_feeds_not_available() -> None:
+    """contacts_to_referral counts List 1 but needs List 3 too."""
+    reason = "List 3 (Referrals): 9 of its 10 rows excluded"
+    run = run_for({1: [], 3: [referral("A", "10/01/2025")]}, unavailable={3: reason}, empty_is_zero=[1])
+    assert run.unavailable["contacts_to_referral"] == reason and run.unavailable["referrals"] == reason
+    assert "contacts" in run.computed
+    assert run.atoms.loc[run.atoms["indicator"] == "referrals", "unavailable_reason"].eq(reason).all()
+
+
+def test_without_the_uasc_column_only_the_all_children_cohort_is_computed() -> None:
+    cic = [{"child_id": "A", "cic_start_date": "01/06/2024", "allocated_team": "North Team"}]
+    columns = {8: frozenset(LISTS[8].keys) - {"uasc"}}
+    run = run_for({8: cic}, columns=columns)
+    uasc = "needs the 'Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)' column of List 8"
+    assert run.skipped["cic_open (excl_uasc)"] == uasc
+    assert run.skipped["cic_uasc_open"] == uasc
+    assert run.skipped["cic_inhouse_foster (excl_uasc)"] == uasc  # measured on excl_uasc alone: nothing left
+    assert "cic_inhouse_foster" not in run.computed
+    assert atom(run.atoms, "cic_open", "2025-01") == (1, None)
+    assert run.atoms[run.atoms["indicator"] == "cic_open"]["cohort"].unique().tolist() == ["all"]
+
+
+def test_indicators_sharing_a_measure_compute_its_records_once(monkeypatch) -> None:
+    """referrals (a count) and referral_rate_per_10k (a rate) both use the measure "referrals"."""
+    from csc_workbench.measures import annex_a
+
+    calls = []
+    measure = annex_a.MEASURES["referrals"]
+
+    def counted(ctx):
+        calls.append(1)
+        return measure.records(ctx)
+
+    monkeypatch.setitem(annex_a.MEASURES, "referrals", dataclasses.replace(measure, records=counted))
+    kent = AUTHORITY.model_copy(update={"la_code_new": "E10000016"})  # a population for the rate
+    frames = {3: make_list(3, [referral("A", "10/01/2025")])}
+    run = compute_atoms(frames, kent, CATALOGUE, pd.Timestamp("2025-01-31"), parse_month("2025-01"))
+    assert {"referrals", "referral_rate_per_10k"} <= set(run.computed)
+    assert len(calls) == 1
+    assert atom(run.atoms, "referral_rate_per_10k", "2025-01") == (1, 355390)
+
+
+def test_a_catalogue_names_the_measures_and_the_unit_decides_the_value(tmp_path) -> None:
+    """A council's own ids: its "Kids in care" uses the measure cic_open; indicators without a measure (from
+    aggregates) are left alone; an unknown measure is refused naming the indicator and the key."""
+    data = {
+        "name": "Tiny",
+        "areas": {"care": "Care"},
+        "cohorts": {"all": "All", "excl_uasc": "Excluding UASC"},
+        "indicators": [
+            {"id": "kids_in_care", "area": "care", "title": "Kids in care", "polarity": "none", "unit": "count",
+             "period": "snapshot", "measure": "cic_open"},
+            {"id": "caseload", "area": "care", "title": "Caseload", "polarity": "none", "unit": "average",
+             "period": "snapshot"},
+            {"id": "placement_moves", "area": "care", "title": "Moves", "polarity": "none", "unit": "count",
+             "period": "snapshot", "measure": "cic_open", "cohort": "excl_uasc"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(data))
+    catalogue = load_catalogue(path)
+    cic = [{"child_id": "A", "uasc": "a) Yes", "cic_start_date": "01/06/2024", "allocated_team": "North Team"}]
+    frames = {8: make_list(8, cic)}
+    run = compute_atoms(frames, AUTHORITY, catalogue, pd.Timestamp("2025-01-31"), parse_month("2025-01"))
+    assert run.computed == ["kids_in_care", "placement_moves"] and run.skipped == {}
+    assert atom(run.atoms, "kids_in_care", "2025-01") == (1, None)
+    assert atom(run.atoms, "placement_moves", "2025-01", cohort="excl_uasc") == (0, None)
+    data["indicators"][1]["measure"] = "caseloads"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(
+        ParamsError, match=r"indicator 'caseload': key 'measure': 'caseloads' is not an Annex A measure"
+    ):
+        compute_atoms(frames, AUTHORITY, load_catalogue(path), pd.Timestamp("2025-01-31"), parse_month("2025-01"))
+
+
+def test_docs_measures_lists_every_measure_with_its_needs() -> None:
+    """docs/measures.md's table: one row per measure, in order, with the columns it needs."""
+    from csc_workbench.measures.annex_a import MEASURES
+
+    rows = [line.split(" | ") for line in (ROOT / "docs" / "measures.md").read_text().splitlines()]
+    table = {row[0].lstrip("| "): row for row in rows if len(row) == 6 and not row[0].startswith("|---")}
+    table.pop("measure")
+    assert list(table) == list(MEASURES)
+    for name, measure in MEASURES.items():
+        assert table[name][1] == ", ".join(str(n) for n in measure.needs)
+        assert all(key in table[name][3] for keys in measure.needs.values() for key in keys), name

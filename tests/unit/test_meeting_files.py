@@ -1,5 +1,5 @@
 """scorecard.xlsx and the chart images: numbers as numbers, RAG fills with letters, arrows,
-frozen header, safe sheet names; PNGs drawn from the specs kept in executed notebooks."""
+frozen header, safe sheet names; PNGs rasterised from the SVG charts of executed notebooks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
 from csc_workbench.pack.html import PageHeader
-from csc_workbench.pack.meeting_files import chart_pngs, chart_specs, sheet_names, write_scorecard_xlsx
+from csc_workbench.pack.meeting_files import chart_drawings, chart_pngs, sheet_names, write_scorecard_xlsx
 from csc_workbench.pack.render import _bundle
 
 NAN = float("nan")
@@ -74,7 +74,7 @@ def test_sheet_names_are_unique_and_excel_safe() -> None:
     assert all(len(n) <= 31 for n in names.values())
 
 
-def test_chart_images_come_from_the_specs_in_an_executed_notebook(tmp_path) -> None:
+def test_chart_images_come_from_the_drawings_in_an_executed_notebook(tmp_path) -> None:
     chart = (
         alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]}), title="Re-referrals: Northmoor")
         .mark_line()
@@ -82,13 +82,17 @@ def test_chart_images_come_from_the_specs_in_an_executed_notebook(tmp_path) -> N
     )
     spec = chart.to_dict()
     cell = new_code_cell("display(chart)")
-    cell.outputs = [new_output("display_data", data=_bundle(spec)), new_output("stream", text="hello")]
+    data, metadata = _bundle(spec)
+    cell.outputs = [new_output("display_data", data=data, metadata=metadata), new_output("stream", text="hello")]
     other = new_code_cell("display(chart)")
-    other.outputs = [new_output("display_data", data=_bundle(spec | {"title": "Second"}))]
+    data, metadata = _bundle(spec | {"title": "Second"})
+    other.outputs = [new_output("display_data", data=data, metadata=metadata)]
     path = tmp_path / "executed.ipynb"
     nbformat.write(new_notebook(cells=[cell, new_code_cell("1 + 1"), other]), path)
-    assert [s["title"] for s in chart_specs(path)] == ["Re-referrals: Northmoor", "Second"]
-    assert list(cell.outputs[0]["data"]) == ["text/html"]  # the spec travels once, inside the HTML
+    drawings = chart_drawings(path)
+    assert [d.title for d in drawings] == ["Re-referrals: Northmoor", "Second"]
+    assert all(d.svg.startswith("<svg") and d.svg.endswith("</svg>") for d in drawings)
+    assert list(cell.outputs[0]["data"]) == ["text/html"]  # the drawing travels once, inside the HTML
     pngs = chart_pngs(path, tmp_path / "images", "front_door_northmoor")
     assert [p.name for p in pngs] == [
         "front_door_northmoor_01_re-referrals-northmoor.png",

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from csc_workbench.assess.scorecard import COLUMNS, rag_counts, scorecard, scorecard_from_atoms
+from csc_workbench.assess.scorecard import COLUMNS, r3m_comparable, rag_counts, scorecard, scorecard_from_atoms
 from csc_workbench.cli import main
 from csc_workbench.ingest.aggregates import ingest_aggregates
 from csc_workbench.periods import parse_month
+from csc_workbench.present.tables import format_scorecard
 
-from ..conftest import make_atoms, monthly_rows
+from ..conftest import FIXTURES, make_atoms, monthly_rows
 
 APR17 = parse_month("2017-04")
 
@@ -42,7 +43,7 @@ def test_scorecard_columns_ratings_and_windows(small_params) -> None:
     assert (
         math.isnan(missing["value"])
         and missing["rag"] is None
-        and missing["note"] == "no usable monthly figure for 2016-05, 2016-06, 2016-07 ..."
+        and missing["note"] == "no figure for May 2016, Jun 2016, Jul 2016 and 9 more months"
     )
     assert rag_counts(frame) == {"green": 0, "amber": 0, "red": 1}
 
@@ -92,3 +93,47 @@ def test_scorecard_reads_only_the_latest_vintage(tmp_path: Path, small_params, s
     assert frame.set_index("indicator").loc["cic_open", "value"] == 510
     with pytest.raises(KeyError, match="unknown cohort"):
         scorecard(store, small_params, "2017-04", cohort="teens")
+
+
+def test_a_rolling_3_months_is_rated_only_where_it_compares_with_the_target(small_params) -> None:
+    """Section 47 enquiries per 10,000 over 3 months are a quarter of the yearly rate the target is
+    set for: shown, not rated; a percentage's rolling 3 months is rated."""
+    catalogue = small_params.catalogue
+    assert r3m_comparable(catalogue["return_interviews"]) and r3m_comparable(catalogue["cic_rate"])
+    assert not r3m_comparable(catalogue["s47_rate"]) and not r3m_comparable(catalogue["referrals"])
+    rows = monthly_rows("s47_rate", "Testshire", [40] * 24, [100_000] * 24)
+    rows += monthly_rows("return_interviews", "Testshire", [80] * 24, [100] * 24)
+    frame = scorecard_from_atoms(make_atoms(rows), catalogue, APR17, ["Testshire"]).set_index("indicator")
+    assert frame.loc["s47_rate", "r3m_value"] == pytest.approx(12.0) and frame.loc["s47_rate", "r3m_rag"] is None
+    assert frame.loc["s47_rate", "rag"] is not None  # the rolling year is rated against its target
+    assert frame.loc["return_interviews", "r3m_rag"] is not None
+
+
+def test_targets_per_org_unit_level(small_params, tmp_path) -> None:
+    """A target set for the authority alone leaves areas unrated with the reason; a named org unit
+    or a level can have a target of its own (the named org unit wins)."""
+    import yaml
+
+    from csc_workbench.config.catalogue import load_catalogue
+
+    raw = yaml.safe_load((FIXTURES / "small" / "catalogue.yml").read_text())
+    entry = next(i for i in raw["indicators"] if i["id"] == "return_interviews")
+    year = entry["targets"][next(iter(entry["targets"]))]
+    year["levels"] = ["authority"]
+    year["other_targets"] = {"South": {"target": 70, "rag": {"style": "thresholds", "red": "< 60",
+                                                             "amber": "60 <= x < 70", "green": ">= 70"}}}  # fmt: skip
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    catalogue = load_catalogue(path)
+    rows = []
+    for org in ("Testshire", "North", "South"):
+        rows += monthly_rows("return_interviews", org, [74] * 24, [100] * 24)
+    levels = {"Testshire": "authority", "North": "area", "South": "area"}
+    frame = scorecard_from_atoms(make_atoms(rows), catalogue, APR17, list(levels), levels=levels)
+    frame = frame[frame["indicator"] == "return_interviews"].set_index("org_unit")
+    assert frame.loc["Testshire", "rag"] == "red" and frame.loc["Testshire", "target"] == 85
+    assert frame.loc["North", "rag"] is None and math.isnan(frame.loc["North", "target"])
+    assert frame.loc["North", "note"] == "no target is set for areas"
+    assert frame.loc["South", "rag"] == "green" and frame.loc["South", "target"] == 70
+    shown = format_scorecard(frame.reset_index()).set_index("org_unit")
+    assert shown.loc["North", "rag"] == "-" and shown.loc["North", "target"] == "-"  # no RAG beside an empty target

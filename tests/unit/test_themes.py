@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from csc_workbench.assess.themes import theme_rag, theme_rollup
+from csc_workbench.assess.themes import outcome_rollup, theme_rag, theme_rollup
 from csc_workbench.config.catalogue import Theme, load_catalogue
 from csc_workbench.config.errors import ParamsError
-from csc_workbench.pack.pages import theme_rollup_html
+from csc_workbench.present.html_tables import theme_rollup_html
 
 from ..conftest import FIXTURES
 
@@ -38,6 +38,11 @@ def theme(rule: str, **kw) -> Theme:
         ("share", [G, R, G, R], R),  # 2 of 4 red = 50% >= red_share 0.5
         ("share", [G, G, G, R], A),  # 25% red: not red; red or amber 25% >= 0.25
         ("share", [G, G, G, G, A], G),  # 20% amber < 25%
+        ("mean", [G, G, A], G),  # (3 + 3 + 2) / 3 = 2.67 >= 2.5
+        ("mean", [G, A, R], A),  # 2.0
+        ("mean", [A, R, R], R),  # 1.33 < 1.5
+        ("mean", [G, R], A),  # 2.0: a green and a red are amber on average
+        ("mean", [None], None),
         ("share", [G, A, None, None], A),  # unrated ignored: 1 of 2 amber
         ("worst", [None, None], None),  # nothing rated: the theme is not rated
         ("majority", [], None),
@@ -122,3 +127,29 @@ def test_bad_themes_and_activity_name_file_and_key(tmp_path: Path, extra: dict, 
     with pytest.raises(ParamsError) as caught:
         load_catalogue(path)
     assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_themes_roll_up_to_their_outcome_by_its_rule(tmp_path: Path) -> None:
+    raw = dict(BASE)
+    raw["outcomes"] = [{"id": "safe", "title": "Children are safe", "rule": "mean"}, {"id": "other", "title": "O"}]
+    raw["themes"] = [
+        {"id": "a", "title": "A", "indicators": [IDS[0]], "outcome": "safe"},
+        {"id": "b", "title": "B", "indicators": [IDS[1]], "outcome": "safe"},
+        {"id": "c", "title": "C", "indicators": [IDS[2]]},
+    ]
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    catalogue = load_catalogue(path)
+    themes = pd.DataFrame({"theme": ["a", "b", "c"], "rag": [G, R, R]})
+    outcomes = outcome_rollup(themes, catalogue).set_index("outcome")
+    assert outcomes.loc["safe", "themes"] == ["a", "b"] and outcomes.loc["safe", "rag"] == A  # (3 + 1) / 2
+    assert outcomes.loc["other", "rag"] is None and outcomes.loc["other", "not_rated"] == 0  # no theme
+
+
+def test_a_theme_naming_an_unknown_outcome_is_refused(tmp_path: Path) -> None:
+    raw = dict(BASE)
+    raw["themes"] = [{"id": "a", "title": "A", "indicators": [IDS[0]], "outcome": "nowhere"}]
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ParamsError, match="theme 'a': key 'outcome': 'nowhere' is not an outcome id"):
+        load_catalogue(path)

@@ -71,8 +71,8 @@ def test_a_missing_month_makes_the_window_not_available_not_smaller(small_params
     out = ask(small_params.catalogue, atoms, ("rereferrals", "2016-12", "r12m"), ("rereferrals", "2016-05", "month"))
     assert list(out["status"]) == [MISSING, MISSING]
     assert math.isnan(out.loc[0, "value"])
-    assert "2016-05" in out.loc[0, "note"]
-    assert out.loc[1, "note"] == "no figure for 2016-05"
+    assert "May 2016" in out.loc[0, "note"]
+    assert out.loc[1, "note"] == "no figure for May 2016"
 
 
 def test_a_gap_month_carries_its_reason(small_params) -> None:
@@ -87,8 +87,8 @@ def test_a_gap_month_carries_its_reason(small_params) -> None:
         gaps=gaps,
     )
     assert list(out["status"]) == [UNAVAILABLE, UNAVAILABLE, OK]
-    assert out.loc[0, "note"] == "includes 2016-10, unavailable: System migration"
-    assert out.loc[1, "note"] == "2016-10 unavailable: System migration"
+    assert out.loc[0, "note"] == "covers Oct 2016, which is not available: System migration"
+    assert out.loc[1, "note"] == "Oct 2016 not available: System migration"
     assert math.isnan(out.loc[1, "value"])
 
 

@@ -1,5 +1,6 @@
 """The activity table (Kent's SCS activity table): the catalogue's activity measures for an org
-unit and each org unit directly below it, this month, last month and the change."""
+unit and every org unit below it (areas and each of their teams), this month, last month and the
+change."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from csc_workbench.store.atoms import Store
 
 
 def activity_org_units(params: Params, org_unit: str | None) -> list[str]:
-    """The org unit, then the org units directly below it (a team: the team alone)."""
+    """The org unit, then every org unit below it in the hierarchy's order (an area, then its
+    teams), as Kent's activity table lists every team; a team: the team alone."""
     org = resolve_org_units(params, org_unit)[0]
-    return [org, *(child.name for child in params.authority.org_unit(org).children)]
+    return [org, *params.authority.descendants(org)]
 
 
 def activity_table(

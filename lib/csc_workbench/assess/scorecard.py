@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from csc_workbench.assess.dot import movement, performance_change, rotherham_label
-from csc_workbench.assess.rag import Rag
 from csc_workbench.assess.windows import OK, window_values
+from csc_workbench.bands import Rag
 from csc_workbench.config import Params
-from csc_workbench.config.catalogue import Catalogue, Indicator, RangeBands, Unit
+from csc_workbench.config.catalogue import Catalogue, Indicator, OrgRef, RangeBands, Unit
 from csc_workbench.periods import first_month_of_financial_year, month_text, parse_month
 from csc_workbench.store.atoms import Store
 
@@ -24,17 +24,24 @@ COLUMNS = [
     "r3m_value", "r3m_rag", "ytd_value",
 ]  # fmt: skip
 EXTRA_COLUMNS = [
-    "org_unit", "cohort", "month", "unit", "decimals", "rated_window", "rated_value", "note",
+    "org_unit", "cohort", "month", "unit", "decimals", "rated_window", "rated_value", "green_band", "note",
     "move_previous", "dot_previous_label", "move_year_ago", "dot_year_ago_label",
 ]  # fmt: skip
 
 _OPTIONAL_TEXT = (
-    "rag", "dot_previous", "dot_year_ago", "r3m_rag", "note", "move_previous", "dot_previous_label",
+    "rag", "green_band", "dot_previous", "dot_year_ago", "r3m_rag", "note", "move_previous", "dot_previous_label",
     "move_year_ago", "dot_year_ago_label",
 )  # fmt: skip
 
 #: Units whose denominator counts children or cases, so the small-denominator rule applies.
 _SMALL_DENOMINATOR_UNITS = (Unit.PERCENT, Unit.AVERAGE, Unit.RATIO)
+
+
+def r3m_comparable(ind: Indicator) -> bool:
+    """Whether a rolling 3 months can be rated against the indicator's target: a share, an average
+    or a ratio, or a stock (a month-end level), is comparable; three months of a flow counted or
+    rated per 10,000 are a quarter of the year the target is set for, so they are not."""
+    return ind.unit in _SMALL_DENOMINATOR_UNITS or ind.is_stock
 
 
 def gaps_from_params(params: Params) -> dict[tuple[str, int], str]:
@@ -103,9 +110,11 @@ def scorecard_from_atoms(
     cohort: str = "all",
     gaps: Mapping[tuple[str, int], str] | None = None,
     only: Iterable[str] | None = None,
+    levels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Scorecard rows for every scorecard indicator (or those in ``only``) and org unit, in
-    catalogue order."""
+    catalogue order. ``levels`` (org unit -> authority, area or team) picks each org unit's target
+    where the catalogue sets targets per level; without it every org unit has the authority's."""
     chosen = None if only is None else set(only)
     indicators = [i for i in catalogue.indicators if i.scorecard and (chosen is None or i.id in chosen)]
     org_units = list(org_units)
@@ -122,11 +131,13 @@ def scorecard_from_atoms(
     settings = catalogue.settings
     caution_low, caution_high = settings.caution_denominator
 
-    def rate(ind: Indicator, row: int, slot: str) -> tuple[float | None, float | None, str | None, bool, str | None]:
+    def rate(
+        ind: Indicator, row: int, slot: str, org: OrgRef | None
+    ) -> tuple[float | None, float | None, str | None, bool, str | None]:
         """(value, denominator, rag, caution flag, note) of a slot for one indicator/org unit."""
         value, den = get(row, slot, "value"), get(row, slot, "denominator")
         note = get(row, slot, "note") if get(row, slot, "status") != OK else None
-        rag = ind.rate(value, month)
+        rag = ind.rate(value, month, org)
         small = caution = False
         if den is not None and ind.unit in _SMALL_DENOMINATOR_UNITS:
             small = den < settings.min_denominator
@@ -138,14 +149,18 @@ def scorecard_from_atoms(
     records = []
     row = -1
     for ind in indicators:
-        target = ind.target_for(month)
-        entry = ind.targets_for(month)
-        green_range = entry.rag.green if entry and isinstance(entry.rag, RangeBands) else None
         for org in org_units:
             row += 1
+            ref = (org, levels[org]) if levels is not None else None
+            entry = ind.targets_for(month, ref)
+            target = entry.target if entry else None
+            green_range = entry.rag.green if entry and isinstance(entry.rag, RangeBands) else None
             value = get(row, "now", "value")
-            rated_value, _, rag, caution, rated_note = rate(ind, row, "rated")
-            r3m_value, _, r3m_rag, _, _ = rate(ind, row, "r3m")
+            rated_value, _, rag, caution, rated_note = rate(ind, row, "rated", ref)
+            rated_note = rated_note or ind.no_target_reason(month, ref)
+            r3m_value, _, r3m_rag, _, _ = rate(ind, row, "r3m", ref)
+            if not r3m_comparable(ind):
+                r3m_rag = None  # shown, not rated: three months of a yearly count or rate
             previous = get(row, "previous", "value")
             year_ago = get(row, "year_ago", "value")
             within = None if rag is None else Rag(rag) in settings.within_target
@@ -165,7 +180,7 @@ def scorecard_from_atoms(
                     "ytd_value": get(row, "ytd", "value"),
                     "org_unit": org, "cohort": ind.cohort or cohort, "month": month_text(month),
                     "unit": ind.unit.value, "decimals": ind.display_decimals, "rated_window": ind.rated_window,
-                    "rated_value": rated_value, "note": note,
+                    "rated_value": rated_value, "green_band": ind.green_in_words(month, ref), "note": note,
                     "move_previous": move_prev, "dot_previous_label": label_prev,
                     "move_year_ago": move_year, "dot_year_ago_label": label_year,
                 }
@@ -218,7 +233,10 @@ def scorecard(
     cohorts = {cohort} | {i.cohort for i in params.catalogue.indicators if i.cohort}
     first, last = atoms_needed(month)
     atoms = store.latest(ids, org_units, cohorts, first, last)
-    return scorecard_from_atoms(atoms, params.catalogue, month, org_units, cohort, gaps_from_params(params))
+    levels = {org: params.authority.org_unit(org).level for org in org_units}
+    return scorecard_from_atoms(
+        atoms, params.catalogue, month, org_units, cohort, gaps_from_params(params), levels=levels
+    )
 
 
 def rag_counts(frame: pd.DataFrame) -> dict[str, int]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from csc_workbench.config.catalogue import Catalogue
-from csc_workbench.periods import first_month_of_financial_year, month_text
+from csc_workbench.periods import first_month_of_financial_year, month_label
 from csc_workbench.store.atoms import KEY
 
 DERIVED = ("r3m", "r12m", "fytd", "quarter")
@@ -109,7 +109,7 @@ def window_values(
     unavailable = reason.notna().to_numpy()
     out.loc[unavailable, "status"] = UNAVAILABLE
     out.loc[unavailable, "note"] = [
-        f"{month_text(int(p))} unavailable: {r}"
+        f"{month_label(int(p))} not available: {r}"
         for p, r in zip(req["period"][unavailable], reason[unavailable], strict=True)
     ]
 
@@ -125,7 +125,7 @@ def window_values(
 
     single = pending & ~req["window"].isin(DERIVED).to_numpy()
     out.loc[single, "status"] = MISSING
-    out.loc[single, "note"] = [f"no figure for {month_text(int(p))}" for p in req.loc[single, "period"]]
+    out.loc[single, "note"] = [f"no figure for {month_label(int(p))}" for p in req.loc[single, "period"]]
 
     if derivable.any():
         derived = _derive(req[derivable], atoms, gap_frame)
@@ -187,7 +187,7 @@ def _derive(req: pd.DataFrame, atoms: pd.DataFrame, gap_frame: pd.DataFrame) -> 
 
     has_gap = first_gap.reindex(result.index).notna().to_numpy()
     gap_notes = [
-        f"includes {month_text(int(m))}, unavailable: {t}"
+        f"covers {month_label(int(m))}, which is not available: {t}"
         for m, t in zip(first_gap.reindex(result.index)[has_gap], gap_text.reindex(result.index)[has_gap], strict=True)
     ]
     result.loc[has_gap, "status"] = UNAVAILABLE
@@ -197,8 +197,10 @@ def _derive(req: pd.DataFrame, atoms: pd.DataFrame, gap_frame: pd.DataFrame) -> 
     notes = []
     for rid in result.index[lacking]:
         months = missing_months.get(rid, [])
-        listed = ", ".join(month_text(int(m)) for m in months[:3]) + (" ..." if len(months) > 3 else "")
-        notes.append(f"no usable monthly figure for {listed}")
+        listed = ", ".join(month_label(int(m)) for m in months[:3])
+        more = len(months) - 3
+        tail = f" and {more} more month{'s' if more > 1 else ''}" if more > 0 else ""
+        notes.append(f"no figure for {listed}{tail}")
     result.loc[lacking, "note"] = notes
 
     zero_den = complete & (result["denominator"] == 0).to_numpy()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -175,6 +176,20 @@ def census_month(source: str, dataset: str | None, measure: str, year_types: dic
     if source == "ees":
         return 9 if (dataset or "").lower().startswith("csww") else 3
     return 9 if measure.startswith(_LAIT_WORKFORCE) else 3
+
+
+def latest_period_end(frame: pd.DataFrame) -> date | None:
+    """The date the latest year of a long frame (``source``, ``dataset``, ``measure``, ``year``)
+    refers to, 31 March or 30 September for the workforce census: the download's as-at."""
+    if frame.empty:
+        return None
+    latest = frame.groupby(["source", "dataset", "measure"], dropna=False)["year"].max()
+    return max(
+        authorities.period_end(
+            int(year), census_month(str(source), dataset if isinstance(dataset, str) else None, measure)
+        )
+        for (source, dataset, measure), year in latest.items()
+    )
 
 
 def _with_organisation_reasons(frame: pd.DataFrame, months: pd.Series) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from csc_workbench.config.catalogue import _read_yaml
 from csc_workbench.config.errors import ParamsError, format_pydantic_errors
+from csc_workbench.reference import population_0_17
 
 Level = Literal["authority", "area", "team"]
 
@@ -102,6 +103,21 @@ class Authority(_Strict):
             out.append(child.name)
             out.extend(self.descendants(child.name))
         return out
+
+
+def org_unit_populations(authority: Authority, year: int, notes: list[str]) -> dict[str, int | None]:
+    """Children aged 0-17 per org unit, for rates per 10,000: as stated in authority.yml, else (for
+    the authority) the latest ONS mid-year estimate up to ``year`` for its LA code, noted in ``notes``."""
+    populations = {name: authority.org_unit(name).population for name in authority.org_unit_names}
+    top = authority.org_units.name
+    if populations[top] is None:
+        found = population_0_17(authority.la_code_new, year) or population_0_17(authority.la_code_old, year)
+        if found:
+            populations[top] = found[0]
+            notes.append(
+                f"rates per 10,000 for {top} use the ONS mid-{found[1]} estimate of {found[0]:,} children aged 0-17"
+            )
+    return populations
 
 
 def load_authority(path: str | Path) -> Authority:

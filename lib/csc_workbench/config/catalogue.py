@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from csc_workbench.assess.rag import (
+from csc_workbench.bands import (
     Interval,
     Margin,
     Rag,
@@ -242,18 +242,48 @@ class BenchmarkMapping(_Strict):
         return self
 
 
-class YearTargets(_Strict):
-    """Target and bands for one financial year (they apply until a later year replaces them)."""
+class OrgTargets(_Strict):
+    """A target and bands for one org-unit level or named org unit."""
 
     target: float | None = None
     rag: RagRule | None = None
     note: str | None = None
 
 
+#: An org unit as a target sees it: (name, level).
+OrgRef = tuple[str, str]
+
+
+class YearTargets(OrgTargets):
+    """Target and bands for one financial year (they apply until a later year replaces them).
+
+    ``levels`` limits them to org-unit levels (authority, area, team) or named org units (a
+    county service); ``other_targets`` sets different ones for a level or a named org unit. An
+    org unit with neither has no target that year: its value is shown without a RAG."""
+
+    levels: list[str] | None = Field(None, description="levels or org-unit names the target applies to")
+    other_targets: dict[str, OrgTargets] = Field(default_factory=dict, description="level or org unit -> target")
+
+    def for_org(self, org: OrgRef | None) -> OrgTargets | None:
+        """The target and bands that apply to ``org`` (None: the authority's view, this entry)."""
+        if org is None:
+            return self
+        name, level = org
+        if name in self.other_targets:
+            return self.other_targets[name]
+        if level in self.other_targets:
+            return self.other_targets[level]
+        return self if self.levels is None or level in self.levels or name in self.levels else None
+
+
 class DataNotes(_Strict):
+    """What readers are told under an indicator (period, source, notes), and, kept apart, where the
+    definition comes from for analysts (``provenance``: never printed on a reader's page)."""
+
     period: str | None = Field(None, description="what the data period means, in words")
     source: str | None = None
-    notes: str | None = None
+    notes: str | None = Field(None, description="notes for readers")
+    provenance: str | None = Field(None, description="for analysts only: sources, transcription, assumptions")
 
 
 class Indicator(_Strict):
@@ -265,6 +295,11 @@ class Indicator(_Strict):
     period: DataPeriod
     rated: DataPeriod | Literal["r3m"] | None = Field(None, description="which value is rated; default the data period")
     cohort: str | None = Field(None, description="a cohort the indicator is always measured on")
+    measure: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        None,
+        description="the Annex A measure that computes it (docs/measures.md); without one it comes from aggregate "
+        "data only",
+    )
     scorecard: bool = True
     decimals: int | None = None
     denominator_window: Literal["sum", "last"] | None = None
@@ -283,20 +318,22 @@ class Indicator(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         for year, entry in self.targets.items():
-            rule = entry.rag
-            where = f"targets.{year}.rag"
-            if rule is None or isinstance(rule, NoBands):
-                continue
-            if self.polarity is Polarity.NONE:
-                raise ValueError(f"{where}: polarity is none (monitor), so the indicator cannot have RAG bands")
-            if isinstance(rule, ThresholdBands):
-                try:
-                    rule.check_coverage(self.unit is Unit.COUNT, 100.0 if self.unit is Unit.PERCENT else None)
-                    rule.check_polarity(self.polarity)
-                except ValueError as exc:
-                    raise ValueError(f"{where}: {exc}") from None
-            if isinstance(rule, ToleranceBands) and entry.target is None:
-                raise ValueError(f"{where}: tolerance bands need a target for {year}")
+            parts = [(f"targets.{year}", entry)]
+            parts += [(f"targets.{year}.other_targets.{k}", v) for k, v in entry.other_targets.items()]
+            for where, part in parts:
+                rule = part.rag
+                if rule is None or isinstance(rule, NoBands):
+                    continue
+                if self.polarity is Polarity.NONE:
+                    raise ValueError(f"{where}.rag: polarity is none (monitor), so the indicator cannot have RAG bands")
+                if isinstance(rule, ThresholdBands):
+                    try:
+                        rule.check_coverage(self.unit is Unit.COUNT, 100.0 if self.unit is Unit.PERCENT else None)
+                        rule.check_polarity(self.polarity)
+                    except ValueError as exc:
+                        raise ValueError(f"{where}.rag: {exc}") from None
+                if isinstance(rule, ToleranceBands) and part.target is None:
+                    raise ValueError(f"{where}.rag: tolerance bands need a target for {year}")
         return self
 
     # --- derived facts -------------------------------------------------------------------
@@ -334,7 +371,7 @@ class Indicator(_Strict):
     def unit_suffix(self) -> str:
         return "%" if self.unit is Unit.PERCENT else ""
 
-    def targets_for(self, month: int) -> YearTargets | None:
+    def year_targets(self, month: int) -> YearTargets | None:
         """The entry in force for the financial year of ``month`` (latest year not after it)."""
         year = financial_year_start(month)
         chosen = None
@@ -343,13 +380,25 @@ class Indicator(_Strict):
                 chosen = entry
         return chosen
 
-    def target_for(self, month: int) -> float | None:
-        entry = self.targets_for(month)
+    def targets_for(self, month: int, org: OrgRef | None = None) -> OrgTargets | None:
+        """The target and bands in force for ``month`` and, given, the org unit (name, level)."""
+        entry = self.year_targets(month)
+        return entry.for_org(org) if entry is not None else None
+
+    def no_target_reason(self, month: int, org: OrgRef | None) -> str | None:
+        """Why an org unit has no target where the year has one ("no target is set for areas")."""
+        entry = self.year_targets(month)
+        if entry is None or org is None or entry.for_org(org) is not None:
+            return None
+        return f"no target is set for {org[1]}s" if org[1] in ("area", "team") else f"no target is set for {org[0]}"
+
+    def target_for(self, month: int, org: OrgRef | None = None) -> float | None:
+        entry = self.targets_for(month, org)
         return entry.target if entry else None
 
-    def rate(self, value: float | None, month: int) -> Rag | None:
-        """RAG of an unrounded value in the financial year of ``month``."""
-        entry = self.targets_for(month)
+    def rate(self, value: float | None, month: int, org: OrgRef | None = None) -> Rag | None:
+        """RAG of an unrounded value in the financial year of ``month`` (for ``org``, if given)."""
+        entry = self.targets_for(month, org)
         if value is None or value != value or entry is None or entry.rag is None:
             return None
         if isinstance(entry.rag, ToleranceBands):
@@ -360,9 +409,20 @@ class Indicator(_Strict):
     def default_side(self) -> str:
         return {Polarity.HIGH: "below", Polarity.LOW: "above"}.get(self.polarity, "both")
 
-    def bands_in_words(self, month: int) -> str:
+    def green_in_words(self, month: int, org: OrgRef | None = None) -> str | None:
+        """The green band in force ("85% and above", "14 to 20"), shown where a rating has no single
+        target figure; None without bands."""
+        entry = self.targets_for(month, org)
+        rule = entry.rag if entry else None
+        if isinstance(rule, ThresholdBands):
+            return _interval_words(rule._intervals["green"], self.unit_suffix)
+        if isinstance(rule, RangeBands):
+            return f"{rule.green[0]:g} to {rule.green[1]:g}{self.unit_suffix}"
+        return None
+
+    def bands_in_words(self, month: int, org: OrgRef | None = None) -> str:
         """ "Below 75% = Red, 75% to 85% = Amber, 85% and above = Green", as exception pages print."""
-        entry = self.targets_for(month)
+        entry = self.targets_for(month, org)
         if entry is None or entry.rag is None or isinstance(entry.rag, NoBands):
             return "no RAG bands (monitor)"
         if isinstance(entry.rag, ToleranceBands):
@@ -377,27 +437,46 @@ class Settings(_Strict):
     within_target: tuple[Rag, ...] = Field(
         (Rag.GREEN, Rag.AMBER), description="ratings that count as 'within target' for direction of travel"
     )
+    arrows: Literal["performance", "numeric"] = Field(
+        "performance",
+        description="direction-of-travel arrows: performance (Kent, Buckinghamshire: up is better) or numeric "
+        "(Rotherham: up means the figure rose); both coloured by performance",
+    )
 
 
-ThemeRule = Literal["worst", "majority", "share"]
+ThemeRule = Literal["worst", "majority", "share", "mean"]
 
 
-class Theme(_Strict):
-    """A group of indicators rated as one (Buckinghamshire's themes): ``rule`` says how the
-    indicators' RAGs make the theme's.
+class RatedGroup(_Strict):
+    """Ratings rolled up into one (Buckinghamshire's themes and outcomes): ``rule`` says how.
 
-    worst     red if any indicator is red, else amber if any is amber, else green
+    worst     red if any is red, else amber if any is amber, else green
     majority  the most common rating; a tie goes to the worse
-    share     red when at least ``red_share`` of the rated indicators are red, amber when at least
+    share     red when at least ``red_share`` of the rated are red, amber when at least
               ``amber_share`` are red or amber, else green
-    Unrated indicators (monitor, no figure) do not count; a theme with none rated is not rated."""
+    mean      a score of red 1, amber 2, green 3, averaged: red below ``mean_red_below``, green
+              from ``mean_green_from``, amber between
+    Unrated ones (monitor, no figure) do not count; a group with none rated is not rated."""
 
     id: str
     title: str
-    indicators: list[str] = Field(min_length=1)
     rule: ThemeRule = "worst"
     red_share: float = Field(0.5, gt=0, le=1)
     amber_share: float = Field(0.25, gt=0, le=1)
+    mean_red_below: float = Field(1.5, ge=1, le=3)
+    mean_green_from: float = Field(2.5, ge=1, le=3)
+
+
+class Theme(RatedGroup):
+    """A group of indicators rated as one, rolled up into its ``outcome``."""
+
+    indicators: list[str] = Field(min_length=1)
+    outcome: str | None = Field(None, description="the id of the outcome this theme rolls up to")
+
+
+class Outcome(RatedGroup):
+    """An outcome of the portfolio (Buckinghamshire: "Vulnerable children are safe and protected
+    from harm"), rated from its themes' ratings by its rule."""
 
 
 class Catalogue(_Strict):
@@ -409,6 +488,9 @@ class Catalogue(_Strict):
     #: Indicators in the scorecard's activity table (this month, last month, change by org unit).
     activity: list[str] = Field(default_factory=list)
     themes: list[Theme] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    #: Area -> the Annex A breakdowns its page shows (names from ``csc_workbench.measures.breakdowns``).
+    breakdowns: dict[str, list[str]] = Field(default_factory=dict)
     _by_id: dict[str, Indicator] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -428,6 +510,9 @@ class Catalogue(_Strict):
                 )
             seen[indicator.id] = indicator
         self._by_id = seen
+        for area in self.breakdowns:
+            if area not in self.areas:
+                raise ValueError(f"key 'breakdowns.{area}': '{area}' is not one of the areas: " + ", ".join(self.areas))
         for k, ident in enumerate(self.activity):
             if ident not in seen:
                 raise ValueError(f"key 'activity.{k}': '{ident}' is not an indicator of the catalogue")
@@ -439,10 +524,19 @@ class Catalogue(_Strict):
             for k, ident in enumerate(theme.indicators):
                 if ident not in seen:
                     raise ValueError(f"theme '{theme.id}': key 'indicators.{k}': '{ident}' is not an indicator")
-            if theme.rule == "share" and theme.amber_share > theme.red_share:
+            if theme.outcome is not None and theme.outcome not in {o.id for o in self.outcomes}:
+                raise ValueError(f"theme '{theme.id}': key 'outcome': '{theme.outcome}' is not an outcome id")
+        for group in [*self.themes, *self.outcomes]:
+            kind = "theme" if isinstance(group, Theme) else "outcome"
+            if group.mean_red_below > group.mean_green_from:
                 raise ValueError(
-                    f"theme '{theme.id}': key 'amber_share': {theme.amber_share:g} is above red_share "
-                    f"{theme.red_share:g} (amber must start at a smaller share than red)"
+                    f"{kind} '{group.id}': key 'mean_red_below': {group.mean_red_below:g} is above mean_green_from "
+                    f"{group.mean_green_from:g}"
+                )
+            if group.rule == "share" and group.amber_share > group.red_share:
+                raise ValueError(
+                    f"{kind} '{group.id}': key 'amber_share': {group.amber_share:g} is above red_share "
+                    f"{group.red_share:g} (amber must start at a smaller share than red)"
                 )
         return self
 

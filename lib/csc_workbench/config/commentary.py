@@ -3,6 +3,10 @@
 Format (every key optional; indicator ids must be in the catalogue)::
 
     note: "anything about the file, e.g. synthetic demo text"
+    document:                       # shown on the scorecard page, as Rotherham's report prints it
+      status: "Final"               # e.g. Draft, Final
+      author: "Performance and Intelligence Team"
+      created: 2026-11-12
     commentary:
       referrals_to_assessment: "Markdown text for the authority"
       cic_dental_timely:
@@ -24,6 +28,7 @@ A plain text under an indicator is the authority's commentary. Errors name the f
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +58,17 @@ class ActionPlan(_Strict):
     )
 
 
+class DocumentInfo(_Strict):
+    """The month's report as a document: its status, author and the date it was created."""
+
+    status: str | None = None
+    author: str | None = None
+    created: date | None = None
+
+
 class _CommentaryFile(_Strict):
     note: str | None = None
+    document: DocumentInfo = DocumentInfo()
     commentary: dict[str, str | dict[str, str]] = Field(default_factory=dict)
     action_plans: dict[str, ActionPlan] = Field(default_factory=dict)
 
@@ -65,6 +79,7 @@ class Commentary(_Strict):
     month: str | None = None
     path: str | None = None
     note: str | None = None
+    document: DocumentInfo = DocumentInfo()
     texts: dict[tuple[str, str | None], str] = Field(default_factory=dict)
     action_plans: dict[str, ActionPlan] = Field(default_factory=dict)
 
@@ -134,7 +149,10 @@ def parse_commentary(
             problems.append(f"{path}: key 'action_plans.{ident}': '{ident}' is not an indicator in the catalogue")
     if problems:
         raise ParamsError("\n".join(problems))
-    return Commentary(month=month, path=path, note=data.note, texts=texts, action_plans=dict(data.action_plans))
+    return Commentary(
+        month=month, path=path, note=data.note, document=data.document, texts=texts,
+        action_plans=dict(data.action_plans),
+    )  # fmt: skip
 
 
 def load_commentary(params_folder: str | Path | Any, month: str | int) -> Commentary:

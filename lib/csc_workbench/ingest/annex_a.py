@@ -1,17 +1,30 @@
 """Read one Ofsted Annex A extract as councils really produce it, into tidy typed frames.
 
-An extract is an ``.xlsx`` workbook with one sheet per list ("List 1" ... "List 11", or names such as "list 1 -
-contacts" or "Contacts"), a folder of CSV files (one per list, named like "List 1.csv" or "list_01_contacts.csv"), or
-a single CSV whose name says which list it is. Headers are matched through :func:`header_aliases`, so template
-variants ("Sex" for "Gender", "Child ID", "Age") are accepted; unknown columns are ignored and noted.
+An extract is a spreadsheet (``.xlsx``, ``.xlsm``, legacy ``.xls`` or OpenDocument ``.ods``) with one sheet per list
+("List 1" ... "List 11", "List_1", "List 1 - Contacts" or "Contacts"; guidance and other sheets are ignored), a
+folder of CSV files (one per list, named like "List 1.csv" or "list_01_contacts.csv"), or a single CSV whose name
+says which list it is. Spreadsheets are read with calamine (python-calamine), formulas by their cached values, a
+sheet per worker thread, each cell as calamine types it (text, number, boolean, date), never turned into text and
+back. CSV files are read with ``read_csv_cells``: UTF-8 with or without a byte-order mark, Windows-1252 or UTF-16,
+commas, semicolons or tabs. The header may sit below title rows; headers are matched through :func:`header_aliases`,
+so the variants of every template year ("Sex" for "Gender", "Child ID", "Age") are accepted and unknown columns are
+ignored and noted. Values lose leading, trailing and non-breaking spaces; Excel errors such as ``#N/A`` read as
+blank; codes may carry their letter prefix or not. Dates may be date cells, Excel serial numbers, or text in many
+forms (:func:`_read_dates`), the order of day and month decided per column (:func:`_date_columns`), never per cell.
 
-Problems with the extract as a whole (not a workbook, empty file, a required column missing, one column twice with
-different values) raise :class:`AnnexAError`, listing every problem with its file, sheet and column. Problems with a
-value are *quarantined* instead: the row is excluded (a bad or blank value in a required column, a record or start
-date that is bad or in the future, an end date before its start date, an exact duplicate row) or the value is ignored
-(set empty) and the row kept. Blank required free text (team, worker, postcode) is kept and noted: a blank worker
-means an unallocated case. Every quarantine entry names file, sheet, row, column, the value as written, the reason and
-the action. Excel date cells are read as dates (shown as dd/mm/yyyy in the quarantine); whole-number cells lose ".0".
+A column a list does not have is recorded as absent (:attr:`AnnexA.columns`): the measures that need it stop, the
+others go on; so is a column refused for dates written both ways (:attr:`AnnexA.refused`). A list without a column
+that every row needs (its child or adopter identifier, the date that dates its records), or whose such column is
+refused, cannot be used at all: it goes to :attr:`AnnexA.unusable` with the file, sheet and column, and the other
+lists are still read. Problems with the extract as a whole (not a spreadsheet, empty, unreadable CSV, two sheets or
+files for one list, no usable list) raise :class:`AnnexAError`, listing every problem with its file, sheet and
+column. Problems with a value are *quarantined* instead: the row is excluded (a bad or blank value in a column every
+row needs, a record or start date that is bad or in the future, an end date before its start date, an exact
+duplicate row) or the value is ignored (set empty) and the row kept. A record listed on several rows with the same
+record key but different values elsewhere counts once, from the row with the most recent date; every such row is
+quarantined, the one that counts as "row kept". Blank required free text (team, worker, postcode) is kept and noted:
+a blank worker means an unallocated case. Every quarantine entry names file, sheet, row (as the spreadsheet numbers
+it), column, the value as written, the reason and the action.
 
 The reader is pure: it never writes. :func:`write_quarantine` writes the quarantine CSV where the caller says
 (under ``data/``: the quarantine names children, so never under ``outputs/``).
@@ -19,13 +32,18 @@ The reader is pure: it never writes. :func:`write_quarantine` writes the quarant
 
 from __future__ import annotations
 
+import os
+import queue
 import re
 import string
-import warnings
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,14 +51,30 @@ import pandera.pandas as pa
 
 from csc_workbench.config.errors import InputError
 from csc_workbench.ingest.annex_a_spec import LISTS, Column, ListSpec, header_aliases, list_by_sheet, normalise_header
+from csc_workbench.ingest.csv_text import DELIMITERS, decode, read_csv_cells
 
-__all__ = ["QUARANTINE_COLUMNS", "AnnexA", "AnnexAError", "read_annex_a", "write_quarantine"]
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
+
+__all__ = [
+    "QUARANTINE_COLUMNS",
+    "SPREADSHEETS",
+    "AnnexA",
+    "AnnexAError",
+    "empty_list",
+    "read_annex_a",
+    "write_quarantine",
+]
 
 QUARANTINE_COLUMNS = ("file", "sheet", "row", "column", "value", "reason", "action")
 EXCLUDED = "row excluded"
 IGNORED = "value ignored"
+KEPT = "row kept"  # a record listed twice with different values: the row that counts
 
-NOT_A_SOURCE = "is not an Excel workbook (.xlsx) or a folder of CSV files"
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+"""File types read as spreadsheets (with calamine)."""
+
+NOT_A_SOURCE = "is not a spreadsheet (.xlsx, .xlsm, .xls or .ods) or a folder of CSV files"
 
 END_BEFORE_START: dict[int, tuple[tuple[str, str], ...]] = {
     2: (("eha_start_date", "eha_completion_date"),),
@@ -73,7 +107,14 @@ class AnnexAError(InputError):
 
 @dataclass
 class AnnexA:
-    """One Annex A extract, read and typed."""
+    """One Annex A extract, read and typed.
+
+    ``lists`` holds the usable lists, every template column present (those the source lacks are empty);
+    ``columns`` says which columns each source really had and uses, ``blank_columns`` which of those have no value on
+    any row kept, ``refused`` the columns a source has but that cannot be used (dates written two ways), and why;
+    ``excluded`` how many rows of each list were excluded for a bad or missing value (duplicates aside);
+    ``unusable`` the lists found but not usable, and why.
+    """
 
     source: str
     lists: dict[int, pd.DataFrame]
@@ -81,21 +122,32 @@ class AnnexA:
     quarantine: pd.DataFrame
     notes: list[str]
     sheets: dict[int, tuple[str, str]] = field(default_factory=dict)  # list number -> (file, sheet or CSV name)
+    columns: dict[int, frozenset[str]] = field(default_factory=dict)  # list number -> column keys in its source
+    blank_columns: dict[int, frozenset[str]] = field(default_factory=dict)  # list number -> keys blank on every row
+    unusable: dict[int, list[str]] = field(default_factory=dict)  # list number -> why it cannot be used
+    refused: dict[int, dict[str, str]] = field(default_factory=dict)  # list number -> column key -> why not used
+    excluded: dict[int, int] = field(default_factory=dict)  # list number -> rows excluded for a bad value
 
     def summary(self) -> str:
-        """Per list: rows kept, excluded, values ignored, grouped reasons with counts; then missing lists, notes."""
+        """Per list: rows kept, excluded, values ignored, grouped reasons with counts; lists not usable and why;
+        then missing lists and notes."""
         lines = [f"Annex A extract {self.source}"]
         q = self.quarantine
-        for number, frame in sorted(self.lists.items()):
+        for number in sorted({*self.lists, *self.unusable}):
             spec = LISTS[number]
             file, sheet = self.sheets.get(number, (self.source, spec.sheet))
+            if number in self.unusable:
+                lines.append(f"List {number} {spec.title} ({sheet}): not usable")
+                lines.extend(f"    {problem}" for problem in self.unusable[number])
+                continue
             mine = q[(q["file"] == file) & (q["sheet"] == sheet)]
             excluded = mine.loc[mine["action"] == EXCLUDED, "row"].nunique()
             ignored = int((mine["action"] == IGNORED).sum())
             lines.append(
-                f"List {number} {spec.title} ({sheet}): {len(frame):,} rows kept, {excluded:,} excluded, "
+                f"List {number} {spec.title} ({sheet}): {len(self.lists[number]):,} rows kept, {excluded:,} excluded, "
                 f"{ignored:,} values ignored"
             )
+            lines.extend(f"    column not used: {why}" for why in self.refused.get(number, {}).values())
             if len(mine):
                 groups = Counter(zip(mine["action"], mine["column"], mine["reason"].map(_general_reason), strict=True))
                 for (action, column, reason), count in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[1])):
@@ -112,35 +164,71 @@ class AnnexA:
 # --- reading the files -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Table:
-    """One list's cells as found: text only ("" for blank), positional columns, index = row number in the file."""
+@dataclass(frozen=True)
+class _Source:
+    """Where one list is: a CSV file, or a sheet of a spreadsheet."""
 
     spec: ListSpec
     file: str
-    sheet: str
+    sheet: str  # the sheet name, or the CSV's file name
     is_csv: bool
-    cells: pd.DataFrame
 
     @property
     def where(self) -> str:
         return self.file if self.is_csv else f"{self.file}, sheet '{self.sheet}'"
 
 
+@dataclass
+class _Table:
+    """One list's cells as found, index = row number in the file, positional columns, "" for blank: text from a CSV;
+    from a spreadsheet the values calamine types (text, numbers, booleans, dates), never turned into text."""
+
+    source: _Source
+    cells: pd.DataFrame
+    delimiter: str | None = None  # a CSV's delimiter
+
+    @property
+    def spec(self) -> ListSpec:
+        return self.source.spec
+
+    @property
+    def where(self) -> str:
+        return self.source.where
+
+
+@dataclass
+class _ListRead:
+    """What reading one source gave: a typed list, or why it is unusable, or problems fatal to the extract."""
+
+    source: _Source
+    notes: list[str]
+    blank: bool = False
+    frame: pd.DataFrame | None = None
+    quarantine: pd.DataFrame | None = None
+    columns: frozenset[str] = frozenset()
+    blank_columns: frozenset[str] = frozenset()
+    refused: dict[str, str] = field(default_factory=dict)
+    excluded: int = 0
+    unusable: list[str] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+
+
 def read_annex_a(path: str | Path, today: date | None = None) -> AnnexA:
-    """Read one Annex A extract (workbook, folder of CSVs, or one named CSV); AnnexAError lists fatal problems."""
+    """Read one Annex A extract (spreadsheet, folder of CSVs, or one named CSV); AnnexAError lists fatal problems."""
     source = str(path)
     path = Path(path)
     today = today or date.today()
     notes: list[str] = []
     if not path.exists():
         raise AnnexAError(source, [f"{source} does not exist"])
+    books: _Books | None = None
     if path.is_dir():
-        tables = _read_folder(path, notes)
+        sources = _folder_sources(path, notes)
     elif path.stat().st_size == 0:
         raise AnnexAError(source, [f"{source} is empty (0 bytes)"])
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        tables = _read_workbook(path, notes)
+    elif path.suffix.lower() in SPREADSHEETS:
+        books = _Books(path)
+        sources = _workbook_sources(path, books, notes)
     elif path.suffix.lower() == ".csv":
         spec = _list_for_file_name(path.stem)
         if spec is None:
@@ -151,40 +239,78 @@ def read_annex_a(path: str | Path, today: date | None = None) -> AnnexA:
                     "name it like 'List 3.csv' or 'list_03_referrals.csv', or give a folder of CSV files"
                 ],
             )
-        tables = [_read_csv(path, spec, notes)]
-    elif path.suffix.lower() == ".xls":
-        raise AnnexAError(source, [f"{source} is an old-format Excel file (.xls): save it as .xlsx and try again"])
+        sources = [_Source(spec, str(path), path.name, True)]
     else:
         raise AnnexAError(source, [f"{source} {NOT_A_SOURCE}"])
 
-    problems: list[str] = []
-    lists: dict[int, pd.DataFrame] = {}
-    sheets: dict[int, tuple[str, str]] = {}
-    quarantine: list[pd.DataFrame] = []
-    for table in tables:
-        try:
-            frame, q = _read_list(table, pd.Timestamp(today), notes)
-        except _ListProblems as exc:
-            problems.extend(exc.problems)
-            continue
-        lists[table.spec.number] = frame
-        sheets[table.spec.number] = (table.file, table.sheet)
-        quarantine.append(q)
-    if problems:
-        raise AnnexAError(source, problems)
-    missing = [n for n in LISTS if n not in lists]
+    try:
+        reads = _read_sources(sources, books, pd.Timestamp(today))
+    finally:
+        if books is not None:
+            books.close()
+    for read in reads:
+        notes.extend(read.notes)
+    fatal = [problem for read in reads for problem in read.fatal]
+    if fatal:
+        raise AnnexAError(source, fatal)
+    if books is not None and all(read.blank for read in reads):
+        raise AnnexAError(source, [f"{source} is empty: every list sheet in it is blank"])
+    usable = [read for read in reads if read.frame is not None]
+    if not usable:
+        raise AnnexAError(source, [problem for read in reads for problem in read.unusable])
     return AnnexA(
         source=source,
-        lists=dict(sorted(lists.items())),
-        missing_lists=missing,
-        quarantine=_concat_quarantine(quarantine),
+        lists={read.source.spec.number: read.frame for read in usable},
+        missing_lists=[n for n in LISTS if n not in {read.source.spec.number for read in reads}],
+        quarantine=_concat_quarantine([read.quarantine for read in usable]),
         notes=notes,
-        sheets=sheets,
+        sheets={read.source.spec.number: (read.source.file, read.source.sheet) for read in reads},
+        columns={read.source.spec.number: read.columns for read in usable},
+        blank_columns={read.source.spec.number: read.blank_columns for read in usable},
+        unusable={read.source.spec.number: read.unusable for read in reads if read.unusable},
+        refused={read.source.spec.number: read.refused for read in usable if read.refused},
+        excluded={read.source.spec.number: read.excluded for read in usable},
     )
 
 
-def _read_folder(folder: Path, notes: list[str]) -> list[_Table]:
-    """Every CSV of the folder whose name says which list it is."""
+def _read_sources(sources: list[_Source], books: _Books | None, today: pd.Timestamp) -> list[_ListRead]:
+    """Each source read and typed, in list order; a worker thread per core (calamine and the CSV parser release
+    the GIL while they parse), and for a spreadsheet one more: calamine spends about half the time of a workbook
+    parsing its sheets, GIL released, so while two threads take turns at the Python work a third parses."""
+    ordered = sorted(sources, key=lambda s: s.spec.number)
+    cores = os.cpu_count() or 1
+    workers = max(1, min(len(ordered), cores if books is None else cores + 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda s: _read_source(s, books, today), ordered))
+
+
+def _read_source(source: _Source, books: _Books | None, today: pd.Timestamp) -> _ListRead:
+    notes: list[str] = []
+    delimiter = None
+    try:
+        if source.is_csv:
+            cells, delimiter = _read_csv(Path(source.file), notes)
+        else:
+            assert books is not None
+            cells = books.sheet_cells(source)
+    except AnnexAError as exc:
+        return _ListRead(source, notes, fatal=exc.problems)
+    read = _ListRead(source, notes, blank=not _nonblank_rows(cells).any())
+    try:
+        _read_list(_Table(source, cells, delimiter), today, read)
+    except _ListProblems as exc:
+        read.unusable = exc.problems
+        return read
+    except AnnexAError as exc:
+        read.fatal = exc.problems
+        return read
+    if len(read.frame):
+        read.blank_columns = frozenset(key for key in read.columns if read.frame[key].isna().all())
+    return read
+
+
+def _folder_sources(folder: Path, notes: list[str]) -> list[_Source]:
+    """Every CSV of the folder whose name says which list it is; two files for one list are refused."""
     found: dict[int, Path] = {}
     problems: list[str] = []
     ignored: list[str] = []
@@ -214,16 +340,7 @@ def _read_folder(folder: Path, notes: list[str]) -> list[_Table]:
         )
     if ignored:
         notes.append(f"{folder}: ignored files that are not Annex A list CSVs: {_names(ignored)}")
-    tables: list[_Table] = []
-    errors: list[str] = []
-    for number, file in sorted(found.items()):
-        try:
-            tables.append(_read_csv(file, LISTS[number], notes))
-        except AnnexAError as exc:
-            errors.extend(exc.problems)
-    if errors:
-        raise AnnexAError(str(folder), errors)
-    return tables
+    return [_Source(LISTS[number], str(file), file.name, True) for number, file in sorted(found.items())]
 
 
 def _list_for_file_name(stem: str) -> ListSpec | None:
@@ -251,87 +368,166 @@ def _list_for_file_name(stem: str) -> ListSpec | None:
     return None
 
 
-def _read_csv(path: Path, spec: ListSpec, notes: list[str]) -> _Table:
-    """All cells of a CSV as text; the header is read as a row so duplicated headers are seen, not renamed."""
+def _read_csv(path: Path, notes: list[str]) -> tuple[pd.DataFrame, str]:
+    """All cells of a CSV as text (rows as Excel numbers them, from 1) and its delimiter; the encoding and the
+    delimiter are found (``read_csv_cells``) and said in a note unless UTF-8 with commas. A file of blank lines is a
+    list with no rows."""
     if path.stat().st_size == 0:
         raise AnnexAError(str(path), [f"{path} is empty (0 bytes)"])
-    # Every cell as text, nothing converted; na_filter=False also reads missing trailing fields as "".
-    options = {"dtype": str, "keep_default_na": False, "na_filter": False, "header": None, "skip_blank_lines": False}
     try:
+        read = read_csv_cells(path)
+    except InputError as exc:
+        if _only_blank_lines(path):
+            return pd.DataFrame(index=pd.RangeIndex(1, 1), columns=pd.RangeIndex(0), dtype=object), ","
+        raise AnnexAError(str(path), [f"{path}: {problem}" for problem in exc.problems]) from None
+    if read.encoding not in ("utf-8", "utf-8-sig") or read.delimiter != ",":
+        notes.append(f"{path}: read as {read.describe()}")
+    return read.cells, read.delimiter
+
+
+def _only_blank_lines(path: Path) -> bool:
+    """Whether a CSV file holds nothing but blank lines (in an encoding ``read_csv_cells`` reads)."""
+    try:
+        text, _ = decode(path.read_bytes(), str(path))
+    except InputError:
+        return False
+    return not text.strip()
+
+
+class _Books:
+    """A spreadsheet opened once per worker thread that reads it (a calamine workbook is not shared by threads)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._free: queue.SimpleQueue[CalamineWorkbook] = queue.SimpleQueue()
+        self._opened: list[CalamineWorkbook] = []
+
+    @contextmanager
+    def book(self) -> Iterator[CalamineWorkbook]:
+        from python_calamine import CalamineWorkbook  # imported here: only spreadsheets need it
+
         try:
-            cells = pd.read_csv(path, encoding="utf-8-sig", **options)
-        except UnicodeDecodeError:
-            cells = pd.read_csv(path, encoding="cp1252", **options)
-            notes.append(f"{path}: not UTF-8; read as Windows-1252 text")
-    except pd.errors.EmptyDataError:
-        cells = pd.DataFrame()
-    except UnicodeDecodeError:
-        raise AnnexAError(str(path), [f"{path} is not a text CSV file (neither UTF-8 nor Windows-1252)"]) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        message = str(exc).strip().replace("C error: ", "")
-        raise AnnexAError(
-            str(path),
-            [f"{path}: not a readable CSV file ({message}); is there a comma inside a value that is not quoted?"],
-        ) from None
-    cells.index = pd.RangeIndex(1, len(cells) + 1)
-    cells.columns = range(cells.shape[1])
-    return _Table(spec, str(path), path.name, True, cells)
+            book = self._free.get_nowait()
+        except queue.Empty:
+            try:
+                book = CalamineWorkbook.from_path(self.path)
+            except Exception as exc:  # any failure to open means it is not a spreadsheet calamine can read
+                detail = str(exc).strip() or type(exc).__name__
+                raise AnnexAError(
+                    str(self.path), [f"{self.path} {NOT_A_SOURCE} (it could not be opened as one: {detail})"]
+                ) from None
+            self._opened.append(book)
+        try:
+            yield book
+        finally:
+            self._free.put(book)
+
+    def sheet_cells(self, source: _Source) -> pd.DataFrame:
+        """A sheet's cells as calamine types them (``_grid``), rows and columns as the spreadsheet numbers them."""
+        with self.book() as book:
+            try:
+                rows = book.get_sheet_by_name(source.sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # a damaged sheet: name it rather than fail with calamine's own trace
+                raise AnnexAError(source.file, [f"{source.where}: the sheet could not be read ({exc})"]) from None
+        return _grid(rows)
+
+    def close(self) -> None:
+        for book in self._opened:
+            book.close()
 
 
-def _read_workbook(path: Path, notes: list[str]) -> list[_Table]:
-    """The list sheets of a workbook; Excel dates become dd/mm/yyyy text, whole numbers lose their ".0"."""
-    import openpyxl  # imported here: only workbooks need it
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # any failure to open means it is not a workbook we can read
-        raise AnnexAError(str(path), [f"{path} {NOT_A_SOURCE} (it could not be opened as a workbook: {exc})"]) from None
-    try:
-        chosen: dict[int, str] = {}
-        problems: list[str] = []
-        ignored: list[str] = []
-        for sheet in book.worksheets:
-            spec = list_by_sheet(sheet.title)
-            if spec is None:
-                ignored.append(sheet.title)
-            elif spec.number in chosen:
-                problems.append(
-                    f"{path}: sheets '{chosen[spec.number]}' and '{sheet.title}' both look like List {spec.number} "
-                    f"({spec.title}); keep one"
-                )
-            else:
-                chosen[spec.number] = sheet.title
-        if problems:
-            raise AnnexAError(str(path), problems)
-        if not chosen:
-            names = _names(ignored) if ignored else "none"
-            raise AnnexAError(
-                str(path), [f"{path}: no sheet is an Annex A list (sheets found: {names}); expected 'List 1' ..."]
+def _workbook_sources(path: Path, books: _Books, notes: list[str]) -> list[_Source]:
+    """The list sheets of a spreadsheet; other sheets (guidance, codes, notes) are ignored, two sheets for one list
+    are refused."""
+    with books.book() as book:
+        names = list(book.sheet_names)
+    chosen: dict[int, str] = {}
+    problems: list[str] = []
+    ignored: list[str] = []
+    for name in names:
+        spec = list_by_sheet(name)
+        if spec is None:
+            ignored.append(name)
+        elif spec.number in chosen:
+            problems.append(
+                f"{path}: sheets '{chosen[spec.number]}' and '{name}' both look like List {spec.number} "
+                f"({spec.title}); keep one"
             )
-        if ignored:
-            notes.append(f"{path}: ignored sheets that are not Annex A lists: {_names(ignored)}")
-        tables = []
-        for number, title in sorted(chosen.items()):
-            sheet = book[title]
-            sheet.reset_dimensions()  # the size a file declares can be wrong: read every row that is there
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            width = max((len(r) for r in rows), default=0)
-            cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype=object)
-            cells.index = pd.RangeIndex(1, len(cells) + 1)
-            tables.append(_Table(LISTS[number], str(path), title, False, cells))
-    finally:
-        book.close()
-    if all(not t.cells.ne("").to_numpy().any() for t in tables):
-        raise AnnexAError(str(path), [f"{path} is empty: every list sheet in it is blank"])
-    return tables
+        else:
+            chosen[spec.number] = name
+    if problems:
+        raise AnnexAError(str(path), problems)
+    if not chosen:
+        found = _names(ignored) if ignored else "none"
+        raise AnnexAError(
+            str(path), [f"{path}: no sheet is an Annex A list (sheets found: {found}); expected 'List 1' ..."]
+        )
+    if ignored:
+        notes.append(f"{path}: ignored sheets that are not Annex A lists: {_names(ignored)}")
+    return [_Source(LISTS[number], str(path), name, False) for number, name in sorted(chosen.items())]
+
+
+def _grid(rows: list[list[object]]) -> pd.DataFrame:
+    """Spreadsheet rows as they are typed (text, numbers, booleans, dates, "" for blank), nothing converted:
+    index = row number from 1, columns = positions from 0, each an object column."""
+    width = max(map(len, rows), default=0)
+    if len(set(map(len, rows))) > 1:
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    grid = np.empty((len(rows), width), dtype=object)
+    if width:
+        grid[:] = rows
+    return pd.DataFrame(grid, index=pd.RangeIndex(1, len(rows) + 1), columns=range(width), dtype=object, copy=False)
+
+
+def _as_text(cells: pd.Series) -> pd.Series:
+    """Cells as the text a person sees (``_cell_text``), each distinct value turned into text once."""
+    values = cells.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return cells.astype(object)
+    positions, uniques = _distinct(values)
+    text = np.array([_cell_text(v) for v in uniques], dtype=object)
+    return pd.Series(text.take(positions), index=cells.index, dtype=object)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, uniques) of a column's cells: each distinct value once.
+
+    A hash table takes TRUE for 1 and FALSE for 0, so where a column holds both booleans and the numbers 0 or 1,
+    those cells are told apart one by one.
+    """
+    positions, uniques = pd.factorize(values, use_na_sentinel=False)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        return positions, uniques
+    ambiguous = [i for i, v in enumerate(uniques) if not isinstance(v, str) and v in (0, 1)]
+    if not ambiguous:
+        return positions, uniques
+    redo = np.isin(positions, ambiguous)
+    cells = values[redo]
+    if pd.api.types.infer_dtype(cells, skipna=False) in ("boolean", "integer", "floating", "mixed-integer-float"):
+        return positions, uniques
+    found: dict[tuple[bool, object], int] = {}
+    extended = list(uniques)
+    codes = np.empty(len(cells), dtype=positions.dtype)
+    for i, value in enumerate(cells):
+        key = (isinstance(value, bool), value)
+        if key not in found:
+            found[key] = len(extended)
+            extended.append(value)
+        codes[i] = found[key]
+    positions = positions.copy()
+    positions[redo] = codes
+    return positions, _objects(extended)
+
+
+def _objects(values) -> np.ndarray:
+    """A one-dimensional object array of ``values`` as they are (numpy would nest sequences)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _cell_text(value: object) -> str:
-    """An Excel cell as the text a person sees: dates dd/mm/yyyy, 1234.0 as "1234", blank as ""."""
+    """A spreadsheet cell as the text a person sees: dates dd/mm/yyyy, 1234.0 as "1234", blank as ""."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -354,27 +550,29 @@ def _cell_text(value: object) -> str:
 
 
 class _ListProblems(Exception):
-    """Fatal problems with one list, collected so that every list's problems are reported together."""
+    """Why one list cannot be used, collected so that every list's problems are reported together."""
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
 
 
-def _read_list(table: _Table, today: pd.Timestamp, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One list's typed frame and quarantine, or _ListProblems."""
-    spec = table.spec
+def _read_list(table: _Table, today: pd.Timestamp, read: _ListRead) -> None:
+    """One list read into ``read``: its typed frame, quarantine, the keys of the columns it has and uses, the
+    columns it has but cannot use (key -> why) and how many rows were excluded; or _ListProblems."""
+    spec, notes = table.spec, read.notes
     label = f"{table.where} (List {spec.number} {spec.title})"
     cells = table.cells
     nonblank = _nonblank_rows(cells)
     if not nonblank.any():
         notes.append(f"{label}: empty; read as no rows")
-        return _empty_frame(spec), _concat_quarantine([])
+        read.frame, read.quarantine = _empty_frame(spec), _concat_quarantine([])
+        return
 
     header_row = _find_header(cells, nonblank, spec)
     if header_row != cells.index[0]:
         notes.append(f"{label}: header found on row {header_row}; rows above it ignored")
-    headers = [str(h).strip() for h in cells.loc[header_row]]
+    headers = [" ".join(_cell_text(h).split()) for h in cells.loc[header_row]]  # non-breaking, repeated spaces too
     body = cells.loc[header_row + 1 :]
     body_filled = nonblank[cells.index > header_row]
     if not body_filled.all():
@@ -383,13 +581,43 @@ def _read_list(table: _Table, today: pd.Timestamp, notes: list[str]) -> tuple[pd
         if inner_blank:
             notes.append(f"{label}: {inner_blank} blank row(s) skipped")
         body = body[body_filled]
+    if table.delimiter is not None:
+        _check_row_lengths(table, headers, header_row, body)
 
     chosen, headers_by_key = _match_columns(table, headers, body, label, notes)
     raw = pd.DataFrame({key: body[position] for key, position in chosen.items()}, index=body.index)
     if len(body) == 0:
         notes.append(f"{label}: header only, no rows")
-    frame, quarantine = _type_and_check(spec, raw, headers_by_key, table, today, label, notes)
-    return frame, quarantine
+    distinct = {key: _distinct(raw[key].to_numpy(dtype=object)) for key in raw if spec.column(key).kind != "id"}
+    dates, read.refused = _date_columns(table, raw, distinct, headers_by_key, label, notes)
+    raw = raw.drop(columns=list(read.refused))
+    read.frame, read.quarantine, read.excluded = _type_and_check(
+        raw, distinct, dates, headers_by_key, table, today, label, notes
+    )
+    read.columns = frozenset(raw.columns)
+
+
+def _check_row_lengths(table: _Table, headers: list[str], header_row: int, body: pd.DataFrame) -> None:
+    """A CSV row with a value beyond the header's last column has a delimiter inside a value that is not quoted:
+    every value after it sits under the wrong header. AnnexAError naming the first such row."""
+    named = [i for i, header in enumerate(headers) if header]
+    width = named[-1] + 1 if named else 0
+    if not named or body.shape[1] <= width or body.empty:
+        return
+    beyond = body.loc[:, width:].ne("").to_numpy()
+    rows = beyond.any(axis=1)
+    if rows.any():
+        first = int(np.argmax(rows))
+        column = width + int(np.argmax(beyond[first]))
+        delimiter = DELIMITERS[table.delimiter or ","]
+        raise AnnexAError(
+            table.source.file,
+            [
+                f"{table.where}: row {body.index[first]}, column {_letter(column)}: a value beyond the header "
+                f"(row {header_row} ends at column {_letter(width - 1)}); is there a {delimiter} inside a value "
+                "that is not in quotes?"
+            ],
+        )
 
 
 def _nonblank_rows(cells: pd.DataFrame):
@@ -410,7 +638,7 @@ def _find_header(cells: pd.DataFrame, nonblank, spec: ListSpec) -> int:
     first = candidates[0]
 
     def known(row: int) -> int:
-        return sum(_key_for_header(str(h), aliases) is not None for h in cells.loc[row])
+        return sum(_key_for_header(_cell_text(h), aliases) is not None for h in cells.loc[row])
 
     best, best_known = first, known(first)
     if best_known >= 2:
@@ -441,7 +669,8 @@ def _key_for_header(header: str, aliases: dict[str, str]) -> str | None:
 def _match_columns(
     table: _Table, headers: list[str], body: pd.DataFrame, label: str, notes: list[str]
 ) -> tuple[dict[str, int], dict[str, str]]:
-    """Key -> column position and key -> header as written; fatal when required columns are missing or conflict."""
+    """Key -> column position and key -> header as written; _ListProblems when a column every row needs is missing
+    or one column appears twice with different values."""
     spec = table.spec
     aliases = header_aliases(spec)
     positions: dict[str, list[int]] = {}
@@ -458,7 +687,7 @@ def _match_columns(
     chosen: dict[str, int] = {}
     for key, found in positions.items():
         keep = found[0]
-        values = {p: body[p].astype(object).str.strip() for p in found} if len(found) > 1 else {}
+        values = {p: _as_text(body[p]).str.strip() for p in found} if len(found) > 1 else {}
         for other in found[1:]:
             where = f"'{headers[keep]}' (column {_letter(keep)}) and '{headers[other]}' (column {_letter(other)})"
             same = f"{where} are both the column '{spec.column(key).header}'"
@@ -478,8 +707,11 @@ def _match_columns(
                 )
         chosen[key] = keep
     for col in spec.columns:
-        if col.required and col.key not in chosen:
-            problems.append(f"{table.where}: required column '{col.header}' is missing (List {spec.number})")
+        if _essential(spec, col) and col.key not in chosen:
+            problems.append(
+                f"{table.where}: column '{col.header}' is missing: every row of List {spec.number} ({spec.title}) "
+                "needs it, so the list cannot be used"
+            )
     if problems:
         raise _ListProblems(problems)
     if unknown:
@@ -534,22 +766,26 @@ def _essential(spec: ListSpec, col: Column) -> bool:
 
 
 def _type_and_check(
-    spec: ListSpec,
     raw: pd.DataFrame,
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]],
+    dates: dict[str, _DateColumn],
     headers: dict[str, str],
     table: _Table,
     today: pd.Timestamp,
     label: str,
     notes: list[str],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coerce each column to its kind, validate with pandera, check rows; return the kept rows and the quarantine."""
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Coerce each column to its kind, validate with pandera, check rows; return the kept rows, the quarantine and
+    how many rows were excluded for a bad or missing value (duplicates aside)."""
+    spec = table.spec
     problems = _Problems()
     typed: dict[str, pd.Series] = {}
+    decimal_comma = table.delimiter == ";"
     for col in spec.columns:
         if col.key not in raw:
             typed[col.key] = _empty_column(col, raw.index)
             continue
-        values, bad = _coerce(col, raw[col.key])
+        values, bad = _coerce(col, raw[col.key], distinct.get(col.key), dates.get(col.key), decimal_comma)
         typed[col.key] = values
         if bad is not None and bad.any():
             reason = _BAD_REASON[col.kind]
@@ -563,7 +799,7 @@ def _type_and_check(
     key_dates = {k for k in spec.record_key if spec.column(k).kind == "date"}
     key_dates |= {start for start, _ in END_BEFORE_START.get(spec.number, ())}
     ignored: list[tuple[str, pd.Index]] = []
-    for key, check, rows in _pandera_failures(spec, frame, today):
+    for key, check, rows in _pandera_failures(spec, frame, today, frozenset(raw.columns)):
         col = spec.column(key)
         if check == "not_nullable":
             rows = pd.Index([r for r in rows if (r, key) not in already])
@@ -598,7 +834,8 @@ def _type_and_check(
             problems.add(sub.index, end, reason.to_numpy(), EXCLUDED)
 
     # Exact duplicates among the rows still kept: later copies excluded. A copy shares its record key, so only
-    # rows whose key repeats are compared in full.
+    # rows whose key repeats are compared in full. Rows that share the key but differ elsewhere are one record
+    # listed twice: one of them counts (_resolve_conflicts).
     entries = problems.frame()
     excluded = pd.Index(entries.loc[entries["action"] == EXCLUDED, "row"].unique())
     kept = frame.drop(index=excluded)
@@ -616,17 +853,74 @@ def _type_and_check(
             notes.append(f"{label}: {copies:,} exact duplicate row(s) removed (later copies; see the quarantine)")
             kept = kept.drop(index=candidates.index[repeat])
             candidates = candidates.loc[~repeat]
-        same_key = candidates.index[candidates.duplicated(subset=key_cols, keep=False).to_numpy()]
-        if len(same_key):
-            names = " + ".join(headers.get(k, spec.column(k).header) for k in key_cols)
-            notes.append(
-                f"{label}: {len(same_key)} rows share their {names} with another row but differ elsewhere; "
-                f"all kept (rows {_rows(same_key)})"
-            )
+        conflicting = candidates.duplicated(subset=key_cols, keep=False).to_numpy()
+        if conflicting.any():
+            dropped = _resolve_conflicts(spec, candidates.loc[conflicting], headers, problems, label, notes)
+            kept = kept.drop(index=dropped)
 
-    _note_blank_text(spec, kept, headers, label, notes)
+    _note_blank_text(spec, kept, headers, label, notes)  # headers: the columns the source has
     kept = kept.assign(_row=kept.index.astype("int64")).reset_index(drop=True)
-    return kept, _quarantine(problems.frame(), raw, headers, table)
+    return kept, _quarantine(problems.frame(), raw, headers, table), len(excluded)
+
+
+def _resolve_conflicts(
+    spec: ListSpec, rows: pd.DataFrame, headers: dict[str, str], problems: _Problems, label: str, notes: list[str]
+) -> pd.Index:
+    """One record listed on several rows with the same record key (the child and the episode's start) but different
+    values elsewhere: counted once, from the row with the most recent date (any date but the key's and the date of
+    birth: the latest news of the record), the later row when they tie. Every such row goes to the quarantine: the
+    one that counts as "row kept", the others excluded. Returns the rows excluded."""
+    key_cols = list(spec.record_key)
+    names = " + ".join(headers.get(k, spec.column(k).header) for k in key_cols)
+    dated = [c.key for c in spec.columns if c.kind == "date" and c.key not in key_cols and c.key != "date_of_birth"]
+    latest = rows[dated].max(axis=1) if dated else pd.Series(pd.NaT, index=rows.index)
+    ordered = rows.assign(_latest=latest, _line=rows.index).sort_values(
+        [*key_cols, "_latest", "_line"], na_position="first", kind="stable"
+    )
+    group = ordered.groupby(key_cols, sort=False).ngroup().to_numpy()
+    keeper = ordered.groupby(group)["_line"].transform("last").to_numpy()
+    line = ordered["_line"].to_numpy()
+    drop = line != keeper
+    compared = [k for k in spec.keys if k not in key_cols and k in headers]
+    left = rows.loc[line[drop], compared].reset_index(drop=True)
+    right = rows.loc[keeper[drop], compared].reset_index(drop=True)
+    differs = pd.DataFrame(
+        {k: ~(left[k].eq(right[k]).fillna(False) | (left[k].isna() & right[k].isna())) for k in compared}
+    ).to_numpy(dtype=bool)
+    what = [", ".join(headers[k] for k, d in zip(compared, row, strict=True) if d) for row in differs]
+    problems.add(
+        line[drop],
+        key_cols[0],
+        [
+            f"same {names} as row {k}, which counts instead (differs in {w})"
+            for k, w in zip(keeper[drop], what, strict=True)
+        ],
+        EXCLUDED,
+    )
+    others: dict[int, list[int]] = {}
+    differ: dict[int, set[str]] = {}
+    for k, d, w in zip(keeper[drop], line[drop], what, strict=True):
+        others.setdefault(int(k), []).append(int(d))
+        differ.setdefault(int(k), set()).update(w.split(", "))
+    problems.add(
+        list(others),
+        key_cols[0],
+        [
+            f"same {names} as {'rows' if len(o) > 1 else 'row'} {', '.join(map(str, o))}; this row counts "
+            f"(differs in {', '.join(h for h in (headers[k] for k in compared) if h in differ[r])})"
+            for r, o in others.items()
+        ],
+        KEPT,
+    )
+    pairs = "; ".join(" and ".join(map(str, sorted([r, *o]))) for r, o in list(others.items())[:_SHOWN]) + (
+        "; ..." if len(others) > _SHOWN else ""
+    )
+    notes.append(
+        f"{label}: {len(others):,} record(s) listed more than once with the same {names} but different values "
+        f"(rows {pairs}): each counted once, from its row with the most recent date (the later row when they tie); "
+        "every such row is in the quarantine"
+    )
+    return pd.Index(line[drop])
 
 
 _BAD_REASON = {
@@ -634,16 +928,22 @@ _BAD_REASON = {
     "date": "not a valid date (expected dd/mm/yyyy)",
     "category": "unknown code",
     "integer": "not a whole number",
+    "years": "not a number",
     "number": "not a number",
     "text": "not valid text",
 }
-_CHECK_REASON = {"future": "date in the future", "negative": "negative number", "code": "unknown code"}
+_CHECK_REASON = {
+    "future": "date in the future",
+    "negative": "negative number",
+    "unborn": "below -1 (an unborn child's age is -1)",
+    "code": "unknown code",
+}
 
 
-def _pandera_failures(spec: ListSpec, frame: pd.DataFrame, today: pd.Timestamp):
+def _pandera_failures(spec: ListSpec, frame: pd.DataFrame, today: pd.Timestamp, present: frozenset[str]):
     """(key, check, rows) for every failing column check of the list's pandera schema."""
     try:
-        _schema(spec, today).validate(frame, lazy=True)
+        _schema(spec, today, present).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         if cases["index"].isna().any():  # a dtype or structure failure: a bug in this module, not in the data
@@ -653,8 +953,9 @@ def _pandera_failures(spec: ListSpec, frame: pd.DataFrame, today: pd.Timestamp):
             yield key, name, pd.Index(group["index"].astype("int64").unique())
 
 
-def _schema(spec: ListSpec, today: pd.Timestamp) -> pa.DataFrameSchema:
-    """The pandera schema of a typed list: required non-blank, known codes, counts >= 0, dates not in the future."""
+def _schema(spec: ListSpec, today: pd.Timestamp, present: frozenset[str]) -> pa.DataFrameSchema:
+    """The pandera schema of a typed list: required non-blank (where the source has the column), known codes,
+    counts >= 0, ages >= -1, dates not in the future."""
     columns = {}
     for col in spec.columns:
         checks: list[pa.Check] = []
@@ -664,7 +965,10 @@ def _schema(spec: ListSpec, today: pd.Timestamp) -> pa.DataFrameSchema:
             checks.append(pa.Check(lambda s, codes=frozenset(col.codes): s.isin(codes), name="code"))
         elif col.kind in ("integer", "number"):
             checks.append(pa.Check(lambda s: s >= 0, name="negative"))
-        nullable = not (col.required or _essential(spec, col)) or col.kind == "text"
+        elif col.kind == "years":
+            checks.append(pa.Check(lambda s: s >= -1, name="unborn"))
+        required = col.key in present and (col.required or _essential(spec, col))
+        nullable = not required or col.kind == "text"
         columns[col.key] = pa.Column(_DTYPES[col.kind], checks=checks, nullable=nullable)
     return pa.DataFrameSchema(columns, strict=True)
 
@@ -675,6 +979,7 @@ _DTYPES = {
     "category": object,
     "date": "datetime64[us]",
     "integer": "Int64",
+    "years": "Int64",
     "number": "Float64",
 }
 
@@ -682,7 +987,7 @@ _DTYPES = {
 def _note_blank_text(spec: ListSpec, frame: pd.DataFrame, headers: dict[str, str], label: str, notes: list[str]):
     """Required text columns (team, worker, postcode) may be blank: a blank worker means unallocated. Noted."""
     for col in spec.columns:
-        if col.required and col.kind == "text":
+        if col.required and col.kind == "text" and col.key in headers:
             blank = int(frame[col.key].isna().sum())
             if blank:
                 notes.append(f"{label}: {headers.get(col.key, col.header)} is blank on {blank:,} row(s); kept")
@@ -691,37 +996,69 @@ def _note_blank_text(spec: ListSpec, frame: pd.DataFrame, headers: dict[str, str
 # --- coercion ----------------------------------------------------------------------------------------------------
 
 
-def _coerce(col: Column, raw: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+def _coerce(
+    col: Column,
+    raw: pd.Series,
+    distinct: tuple[np.ndarray, np.ndarray] | None,
+    dates: _DateColumn | None,
+    decimal_comma: bool,
+) -> tuple[pd.Series, np.ndarray | None]:
     """The typed column and a mask of non-blank values that could not be read (None when none can fail).
 
-    Each distinct value is read once (a column of 100,000 rows holds a few thousand dates, a few dozen codes).
+    Cells come typed from a spreadsheet (numbers, dates, text) or as text from a CSV; each is read as the column's
+    kind. Each distinct value is read once (a column of 100,000 rows holds a few thousand dates, a few dozen codes):
+    ``distinct`` is the column's (positions, uniques), ``dates`` a date column read in its order.
     """
     if col.kind == "id":  # identifiers are mostly distinct: no gain in reading each value once
-        return _text(raw.astype(object), id_=True), None
-    positions, uniques = pd.factorize(raw.to_numpy(dtype=object))
-    distinct = pd.Series(uniques, dtype=object)
+        cells = raw.to_numpy(dtype=object)
+        ids = [_id(v if isinstance(v, str) else _cell_text(v)) for v in cells]
+        return pd.Series(ids, index=raw.index, dtype=object), None
+    assert distinct is not None
+    positions, uniques = distinct
     if col.kind == "date":
-        values, bad = _dates(distinct)
+        assert dates is not None
+        values, bad = dates.values(), dates.bad()
     elif col.kind == "category":
-        values, bad = _categories(col, distinct)
-    elif col.kind in ("integer", "number"):
-        values, bad = _numbers(distinct, whole=col.kind == "integer")
+        values, bad = _categories(col, _texts(uniques))
+    elif col.kind in ("integer", "years", "number"):
+        values, bad = _numbers(uniques, col.kind, decimal_comma)
     else:
-        values, bad = _text(distinct, id_=col.kind == "id"), None
+        text = _texts(uniques)
+        values, bad = text.where(text.ne("").to_numpy(), None), None
     typed = values.take(positions).set_axis(raw.index)
     return typed, (bad[positions] if bad is not None else None)
 
 
-def _text(distinct: pd.Series, id_: bool) -> pd.Series:
-    """Stripped text, None for blank; an identifier written as a number loses its ".0" ("1234.0" -> "1234")."""
-    text = distinct.str.strip()
-    if id_:
-        text = pd.Series([_whole_id(v) for v in text], index=text.index, dtype=object)
-    return text.where(text.ne("").to_numpy(), None)
+_EXCEL_ERRORS = frozenset(
+    {"#N/A", "#N/A N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!", "#FIELD!"}
+)
+"""Excel's error values: a CSV written from a spreadsheet holds them as text. Read as blank."""
 
 
-def _whole_id(value: str) -> str:
-    """ "1234.0" -> "1234" (a number that went through a spreadsheet); anything else unchanged."""
+def _texts(uniques: np.ndarray) -> pd.Series:
+    """Each distinct cell as clean text (``_clean``); a number or a date as a person sees it (``_cell_text``)."""
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        uniques = _objects([v if isinstance(v, str) else _cell_text(v) for v in uniques])
+    return _clean(pd.Series(uniques, dtype=object))
+
+
+def _clean(text: pd.Series) -> pd.Series:
+    """Trimmed text with every run of white space (non-breaking spaces too) made one space; Excel errors blank."""
+    text = text.str.strip()
+    odd = text.str.contains(r"\s\s|[^\S ]", regex=True).to_numpy()
+    if odd.any():
+        text[odd] = text[odd].str.replace(r"\s+", " ", regex=True)
+    if text.str.startswith("#").any():
+        text[text.str.upper().isin(_EXCEL_ERRORS).to_numpy()] = ""
+    return text
+
+
+def _id(value: str) -> str | None:
+    """An identifier trimmed, None for blank or an Excel error; one written as a number loses its ".0" ("1234.0" ->
+    "1234", as a number that went through a spreadsheet)."""
+    value = value.strip()
+    if not value or (value[0] == "#" and value.upper() in _EXCEL_ERRORS):
+        return None
     if value.endswith("0") and "." in value:
         head, _, tail = value.rpartition(".")
         if head.isascii() and head.isdigit() and not tail.strip("0"):
@@ -729,52 +1066,248 @@ def _whole_id(value: str) -> str:
     return value
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(uniques: np.ndarray, kind: str, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers (3, "3", "3.0") as Int64; ages floored to whole years as Int64 (6.9 -> 6); numbers as Float64.
+    Number cells are taken as they are; text is read as a number (with a decimal comma, "6,5", in a CSV whose
+    columns are separated by semicolons); other text, booleans and dates are bad."""
+    number = np.full(len(uniques), np.nan)
+    blank = np.zeros(len(uniques), dtype=bool)
+    is_text = np.array([isinstance(v, str) for v in uniques], dtype=bool)
+    is_number = np.array([_is_number(v) for v in uniques], dtype=bool)
+    number[is_number] = [float(v) for v in uniques[is_number]]
+    if is_text.any():
+        text = _clean(pd.Series(uniques[is_text], dtype=object))
+        if decimal_comma:
+            text = text.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+        blank[is_text] = text.eq("").to_numpy()
+        number[is_text] = pd.to_numeric(text.where(text.ne(""), None), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        finite = np.abs(number) < (np.inf if kind == "number" else 2**53)  # whole numbers beyond 2**53 are not exact
+        ok = finite & (number % 1 == 0) if kind == "integer" else finite
+    number = np.where(ok, number, np.nan)
+    if kind == "number":
+        return pd.Series(number).astype("Float64"), ~ok & ~blank
+    return pd.Series(np.floor(number)).astype("Int64"), ~ok & ~blank
+
+
+# --- dates: the order of day and month is decided per column -----------------------------------------------------
+
+_MONTHS = {
+    name: number
+    for number, full in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+         "december"),
+        start=1,
+    )
+    for name in (full, full[:3])
+} | {"sept": 9}  # fmt: skip
+
 _DATE_TEXT = re.compile(
-    r"^(?:(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2}))"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+    r"^(?:(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"  # 05/03/2024, 5-3-24
+    r"|(?P<y2>\d{4})(?P<sep2>[/.\-])(?P<m2>\d{1,2})(?P=sep2)(?P<d2>\d{1,2})"  # 2024-03-05
+    r"|(?P<d3>\d{1,2})[\s\-/.]*(?P<month3>[A-Za-z]{3,9})\.?,?[\s\-/.]*(?P<y3>\d{4}|\d{2})"  # 5 Mar 2024, 05-Mar-24
+    r"|(?P<month4>[A-Za-z]{3,9})\.?[\s\-/.]*(?P<d4>\d{1,2}),?[\s\-/.]+(?P<y4>\d{4})"  # March 5, 2024
+    r"|(?P<serial>\d{1,7}(?:\.\d+)?))"  # an Excel serial number: 45356 is 05/03/2024
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # a time of day, ignored
 )
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_FIRST_SERIAL = 61  # 01/03/1900: Excel counts a 29/02/1900 that never was, so lower numbers are a day out
+_LAST_SERIAL = 2958465  # 31/12/9999
+DAY_FIRST, MONTH_FIRST = "day first", "month first"
 
 
-def _dates(distinct: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """dd/mm/yyyy (also d/m/yyyy) or yyyy-mm-dd, either with a time of day; other text and years before 1900 are bad."""
-    text = distinct.str.strip()
-    blank = text.eq("").to_numpy()
-    out = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce").astype("datetime64[us]")
-    todo = out.isna().to_numpy() & ~blank
-    if todo.any():
-        parts = text[todo].str.extract(_DATE_TEXT)
-        ymd = pd.DataFrame(
-            {
-                "year": parts["y"].fillna(parts["y2"]),
-                "month": parts["m"].fillna(parts["m2"]),
-                "day": parts["d"].fillna(parts["d2"]),
-            }
-        ).astype("float64")
-        out[todo] = pd.to_datetime(ymd, errors="coerce").astype("datetime64[us]").to_numpy()
-    out[(out < _EARLIEST).to_numpy()] = pd.NaT
-    return out, out.isna().to_numpy() & ~blank
+@dataclass
+class _DateColumn:
+    """A date column's distinct cells read both ways. Date and number cells, ISO dates and named months read the
+    same either way; text such as "03/04/2024" gives a date day first and another month first, and "25/03/2024"
+    (or "03/25/2024") a date one way only."""
+
+    day_first: np.ndarray  # datetime64[us] per distinct cell, NaT where it is not a date read day first
+    month_first: np.ndarray
+    blank: np.ndarray
+    only_day_first: np.ndarray  # bool per distinct cell: a date day first, not month first
+    only_month_first: np.ndarray
+    ambiguous: np.ndarray  # bool per distinct cell: two different dates, one each way
+    order: str = DAY_FIRST
+
+    def values(self) -> pd.Series:
+        return pd.Series(self.month_first if self.order == MONTH_FIRST else self.day_first)
+
+    def bad(self) -> np.ndarray:
+        read = self.month_first if self.order == MONTH_FIRST else self.day_first
+        return np.isnat(read) & ~self.blank
 
 
-def _numbers(distinct: pd.Series, whole: bool) -> tuple[pd.Series, np.ndarray]:
-    """Whole numbers ("3", "3.0") as Int64, or numbers as Float64; other text is bad."""
-    text = distinct.str.strip()
-    blank = text.eq("").to_numpy()
-    number = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
-    finite = number.abs() < (2**53 if whole else float("inf"))  # whole numbers beyond 2**53 are not exact
-    ok = (finite & (number % 1 == 0) if whole else finite).to_numpy()
-    number = number.where(ok)
-    return (number.astype("Int64") if whole else number.astype("Float64")), ~ok & ~blank
+def _read_dates(uniques: np.ndarray) -> _DateColumn:
+    """Each distinct cell of a date column read day first and month first.
+
+    Date cells (a time of day dropped) and Excel serial numbers (as numbers or text) read as they are; text may be
+    dd/mm/yyyy, d/m/yy, dd-mm-yyyy, dd.mm.yyyy (or month first), yyyy-mm-dd, "8 Jan 2000", "08-Jan-00" or
+    "January 8, 2000", any with a time of day. Two-digit years are 1969-2068 (as Excel and POSIX read them). Other
+    text, a number that is a year (1900 to 2100), booleans and years before 1900 are not dates.
+    """
+    size = len(uniques)
+    day_first = np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
+    blank = np.zeros(size, dtype=bool)
+    serial = np.full(size, np.nan)
+    is_text = np.array([isinstance(v, str) for v in uniques], dtype=bool)
+    for i in np.flatnonzero(~is_text):  # date and number cells of a spreadsheet
+        value = uniques[i]
+        if isinstance(value, date):  # a datetime too: its time of day is dropped
+            day_first[i] = np.datetime64(date(value.year, value.month, value.day))
+        elif _is_number(value):
+            serial[i] = value
+    month_first = day_first.copy()
+    only_day_first = np.zeros(size, dtype=bool)
+    only_month_first = np.zeros(size, dtype=bool)
+    ambiguous = np.zeros(size, dtype=bool)
+    if is_text.any():
+        text = _clean(pd.Series(uniques[is_text], dtype=object))
+        blank[is_text] = text.eq("").to_numpy()
+        # dd/mm/yyyy and mm/dd/yyyy, by far the commonest, in C; other forms by the regular expression
+        dmy = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce").astype("datetime64[us]")
+        mdy = pd.to_datetime(text, format="%m/%d/%Y", errors="coerce").astype("datetime64[us]")
+        same = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+        text_serial = pd.Series(np.nan, index=text.index)
+        rest = (dmy.isna() & mdy.isna() & text.ne("")).to_numpy()
+        if rest.any():
+            parts = text[rest].str.extract(_DATE_TEXT)
+            numbers = parts.drop(columns=["sep", "sep2", "month3", "month4"]).astype("float64")
+            year = _full_year(numbers["y"])
+            dmy[rest] = _ymd(year, numbers["b"], numbers["a"]).to_numpy()
+            mdy[rest] = _ymd(year, numbers["a"], numbers["b"]).to_numpy()
+            named = parts["month3"].fillna(parts["month4"]).str.lower().map(_MONTHS).astype("float64")
+            same[rest] = _ymd(
+                numbers["y2"].fillna(_full_year(numbers["y3"])).fillna(numbers["y4"]),
+                numbers["m2"].fillna(named),
+                numbers["d2"].fillna(numbers["d3"]).fillna(numbers["d4"]),
+            ).to_numpy()
+            text_serial[rest] = numbers["serial"].to_numpy()
+        day_first[is_text] = dmy.fillna(same).to_numpy()
+        month_first[is_text] = mdy.fillna(same).to_numpy()
+        only_day_first[is_text] = (dmy.notna() & mdy.isna()).to_numpy()
+        only_month_first[is_text] = (mdy.notna() & dmy.isna()).to_numpy()
+        ambiguous[is_text] = (dmy.notna() & mdy.notna() & dmy.ne(mdy)).to_numpy()
+        serial[is_text] = text_serial.to_numpy()
+    whole = np.floor(serial)
+    year_alone = (whole == serial) & (serial >= 1900) & (serial <= 2100)
+    is_serial = (serial >= _FIRST_SERIAL) & (serial <= _LAST_SERIAL) & ~year_alone
+    if is_serial.any():
+        days = whole[is_serial].astype("int64").astype("timedelta64[D]")
+        day_first[is_serial] = month_first[is_serial] = (_EXCEL_EPOCH + days).astype("datetime64[us]")
+    for read in (day_first, month_first):
+        read[read < np.datetime64(_EARLIEST)] = np.datetime64("NaT")
+    return _DateColumn(day_first, month_first, blank, only_day_first, only_month_first, ambiguous)
+
+
+def _full_year(year: pd.Series) -> pd.Series:
+    """A two-digit year as Excel reads it: 00-68 are 2000-2068, 69-99 are 1969-1999."""
+    short = year < 100
+    return year.where(~short, year + np.where(year < 69, 2000, 1900))
+
+
+def _ymd(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Dates from parts (NaT where a part is missing or the date does not exist)."""
+    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    if parts.isna().all(axis=None):
+        return pd.Series(pd.NaT, index=year.index, dtype="datetime64[us]")
+    return pd.to_datetime(parts, errors="coerce").astype("datetime64[us]")
+
+
+def _date_columns(
+    table: _Table,
+    raw: pd.DataFrame,
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]],
+    headers: dict[str, str],
+    label: str,
+    notes: list[str],
+) -> tuple[dict[str, _DateColumn], dict[str, str]]:
+    """Each date column of a list read in one order, and the columns refused (key -> why).
+
+    A column holding text that can only be a date day first ("25/03/2024") is read day first; one that can only be
+    month first ("03/25/2024") month first, and said; a column without either (every day 12 or less) is read as the
+    list's other columns are, day first (the template's order) unless they are month first. A column holding both
+    is refused, and so is a column whose only order is not the list's (more columns one way than the other): one
+    producer writes every date of a list one way. A refused column that every row needs makes the list unusable
+    (_ListProblems); another is not used.
+    """
+    spec = table.spec
+    columns = {key: _read_dates(distinct[key][1]) for key in raw if spec.column(key).kind == "date"}
+
+    def example(key: str, which: np.ndarray) -> str:
+        positions, uniques = distinct[key]
+        code = int(np.flatnonzero(which)[0])
+        row = raw.index[int(np.argmax(positions == code))]
+        return f"'{_cell_text(uniques[code]).strip()}' on row {row}"
+
+    day_first = [k for k, c in columns.items() if c.only_day_first.any() and not c.only_month_first.any()]
+    month_first = [k for k, c in columns.items() if c.only_month_first.any() and not c.only_day_first.any()]
+    order = MONTH_FIRST if len(month_first) > len(day_first) else DAY_FIRST
+    refused: dict[str, str] = {}
+    for key, column in columns.items():
+        name = f"{table.where}: column '{headers[key]}'"
+        if column.only_day_first.any() and column.only_month_first.any():
+            refused[key] = (
+                f"{name} holds dates written day first ({example(key, column.only_day_first)}) and month first "
+                f"({example(key, column.only_month_first)}); write every date of a column one way"
+            )
+        elif key in (month_first if order == DAY_FIRST else day_first):
+            mine, other = (MONTH_FIRST, DAY_FIRST) if order == DAY_FIRST else (DAY_FIRST, MONTH_FIRST)
+            theirs = [headers[k] for k in (day_first if order == DAY_FIRST else month_first)]
+            proof = column.only_month_first if mine == MONTH_FIRST else column.only_day_first
+            refused[key] = (
+                f"{name} holds dates that can only be read {mine} ({example(key, proof)}), but the list's other "
+                f"date columns are written {other} ({_names(theirs)}); write every date of a list one way"
+            )
+        else:
+            column.order = order
+            if order == MONTH_FIRST and key in month_first:
+                notes.append(
+                    f"{label}: '{headers[key]}' read month first (mm/dd/yyyy), as "
+                    f"{example(key, column.only_month_first)} can only be"
+                )
+            elif order == MONTH_FIRST and column.ambiguous.any():
+                notes.append(
+                    f"{label}: '{headers[key]}' read month first like the list's other dates "
+                    f"({example(key, column.ambiguous)} could be either)"
+                )
+    essential = [why for key, why in refused.items() if _essential(spec, spec.column(key))]
+    if essential:
+        raise _ListProblems(
+            [f"{why}; every row of List {spec.number} needs it, so the list cannot be used" for why in essential]
+        )
+    for why in refused.values():
+        notes.append(f"{why}; the column is not used")
+    return {k: c for k, c in columns.items() if k not in refused}, refused
 
 
 def _categories(col: Column, distinct: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Each value matched to its canonical code."""
     lookup = _code_lookup(col.codes)
-    codes = [lookup.get(_code_norm(value)) for value in distinct]
-    bad = [code is None and bool(value.strip()) for code, value in zip(codes, distinct, strict=True)]
+    codes = [_match_code(value, lookup) for value in distinct]
+    bad = [code is None and bool(value) for code, value in zip(codes, distinct, strict=True)]
     return pd.Series(codes, dtype=object), np.array(bad, dtype=bool)
 
 
-_LETTER = re.compile(r"^[a-z]{1,2}\d?\)\s*(.+)$")
+def _match_code(value: str, lookup: dict[str, str]) -> str | None:
+    """The canonical code of a value as written; else of its label without a letter prefix ("b) Female" when the
+    template's letter differs); else of the identifier before its description ("e) PR4 - Private provision")."""
+    code = lookup.get(_code_norm(value))
+    if code is not None or not value:
+        return code
+    letter = _LETTER.match(value)
+    label = letter.group(1) if letter else value
+    code = lookup.get(_code_norm(label))
+    if code is None and (ident := _IDENT.match(label)):
+        code = lookup.get(_code_norm(ident.group(1)))
+    return code
+
+
+_LETTER = re.compile(r"^[a-z]{1,2}\d?\)\s*(.+)$", re.IGNORECASE)
 _IDENT = re.compile(r"^([A-Za-z0-9]{1,4})\s*(?::|\s-\s|–|—)\s*(.+)$")
 _LOOKUPS: dict[tuple[str, ...], dict[str, str]] = {}
 
@@ -819,9 +1352,14 @@ def _empty_column(col: Column, index: pd.Index) -> pd.Series:
     """An all-empty column of the kind's dtype (an optional column the file does not have)."""
     if col.kind == "date":
         return pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-    if col.kind in ("integer", "number"):
+    if col.kind in ("integer", "years", "number"):
         return pd.Series(pd.NA, index=index, dtype=_DTYPES[col.kind])
     return pd.Series(None, index=index, dtype=object)
+
+
+def empty_list(number: int) -> pd.DataFrame:
+    """List ``number`` with no rows but every column, typed as the reader types it."""
+    return _empty_frame(LISTS[number])
 
 
 def _empty_frame(spec: ListSpec) -> pd.DataFrame:
@@ -840,11 +1378,11 @@ def _quarantine(entries: pd.DataFrame, raw: pd.DataFrame, headers: dict[str, str
         return _concat_quarantine([])
     values = pd.Series("", index=entries.index, dtype=object)
     for key, group in entries.groupby("key", sort=False):
-        values[group.index] = raw[key].reindex(group["row"]).to_numpy()
+        values[group.index] = [_cell_text(v) for v in raw[key].reindex(group["row"])]
     return pd.DataFrame(
         {
-            "file": table.file,
-            "sheet": table.sheet,
+            "file": table.source.file,
+            "sheet": table.source.sheet,
             "row": entries["row"].astype("int64"),
             "column": entries["key"].map(headers),
             "value": values,
@@ -863,8 +1401,10 @@ def _concat_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _general_reason(reason: str) -> str:
-    """A reason without its particular dates and rows, to group the summary."""
+    """A reason without its particular dates, rows and columns, to group the summary."""
     reason = re.sub(r" \d{2}/\d{2}/\d{4}", "", reason)
+    reason = re.sub(r" \(differs in [^)]*\)", "", reason)
+    reason = re.sub(r"as rows? \d+(?:, \d+)*", "as another row", reason)
     return re.sub(r"row \d+", "an earlier row", reason)
 
 

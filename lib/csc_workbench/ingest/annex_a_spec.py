@@ -5,13 +5,25 @@ order. Headers and coded values follow Ofsted's Annex A template (cross-checked 
 Annex A schema); ``key`` is our own snake_case name used throughout the workbench. Dates are written dd/mm/yyyy
 (:data:`DATE_FORMAT`); coded values carry the template's prefix such as ``"b) Female"`` or ``"N1 - Abuse or neglect"``.
 
-Template notes:
+Template years. Headers that differ between template years and producers are accepted through ``variants``; a
+column a template did not have is simply absent, and only the measures that need it stop (``docs/measures.md``).
 
-* The 2026 template renames "Gender" to "Sex"; both are accepted (``variants``), with the same codes.
-* Older (2020) templates differ only in codes: disability was Yes/No (now also "c) Unknown"), referral NFA and
-  "ICPC deemed unnecessary" also allowed "c) Unknown", closure reason had no RC9, contact source had no
-  "p1) 5D" early help, care-leaver eligibility had no "d) Eligible child", and List 9 had no UASC, pathway plan
-  review date or latest contact date columns.
+* The canonical headers are the latest template's: List 9 with "Allocated Personal Advisor", "Latest Pathway Plan
+  Review Date", "Latest Date of Contact" and "UASC, or formerly UASC if 18 or over"; "Sex" for "Gender" (2026, same
+  codes).
+* Ofsted's August 2019 template (checked on the ``.xls`` sample in ``shared/data/annex_a_samples``): sheets "List_1"
+  ... "List_11" after four guidance sheets, a title row ("List 1: Contacts") above each header, List 9 without the
+  four columns above. Its codes differ only a little: disability Yes/No (later also "c) Unknown"), no RC9 closure
+  reason, no "p1) 5D" contact source, no "d) Eligible child". The liia-tools sample (data of 2020-21) has the same
+  List 9.
+* Wording of the earlier (single inspection framework) templates and of councils' own exports, as public Annex A
+  cleaning tools record it: "Section 47 Enquiry Start Date" for the strategy discussion, "Initial Child Protection
+  Conference Not Required" for "... deemed unnecessary", "Assessment Completion Date" for the date of authorisation,
+  "in care" where the template says "looked after". Not every template year could be checked against a file of its
+  own.
+
+Producers also write the headers with other spacing, case, punctuation, trailing spaces, non-breaking spaces and hints
+such as "(dd/mm/yyyy)" or "(Y/N)": :func:`normalise_header` ignores all of those.
 """
 
 from __future__ import annotations
@@ -20,7 +32,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["id", "date", "category", "integer", "number", "text"]
+Kind = Literal["id", "date", "category", "integer", "years", "number", "text"]
+"""``years``: an age in whole years at the last birthday; a fraction (an age computed to the day) is floored, -1 means
+unborn."""
 
 DATE_FORMAT = "%d/%m/%Y"
 """How Annex A dates are written (dd/mm/yyyy)."""
@@ -37,6 +51,9 @@ class Column:
     variants: tuple[str, ...] = ()  # other headers councils use for the same column
     codes: tuple[str, ...] = ()  # for categories: the template's prefixed codes
     identifying: bool = False  # child-identifying: never to appear in shared outputs
+    # True when a blank says something (not ended, not yet, no worker allocated), so that a column blank on every
+    # row is still information; any other column blank on every row counts as not supplied.
+    may_be_all_blank: bool = False
 
 
 @dataclass(frozen=True)
@@ -317,16 +334,25 @@ LEAVING_ADOPTION_CODES = (
 # --- column builders ---------------------------------------------------------------------------------------------
 
 
-def _date(header: str, key: str, required: bool = False, variants: tuple[str, ...] = ()) -> Column:
+def _date(
+    header: str, key: str, required: bool = False, variants: tuple[str, ...] = (), may_be_all_blank: bool = False
+) -> Column:
     """A dd/mm/yyyy date column."""
-    return Column(header, key, "date", required=required, variants=variants)
+    return Column(header, key, "date", required=required, variants=variants, may_be_all_blank=may_be_all_blank)
 
 
 def _cat(
-    header: str, key: str, codes: tuple[str, ...], required: bool = False, variants: tuple[str, ...] = ()
+    header: str,
+    key: str,
+    codes: tuple[str, ...],
+    required: bool = False,
+    variants: tuple[str, ...] = (),
+    may_be_all_blank: bool = False,
 ) -> Column:
     """A coded (category) column."""
-    return Column(header, key, "category", required=required, variants=variants, codes=codes)
+    return Column(
+        header, key, "category", required=required, variants=variants, codes=codes, may_be_all_blank=may_be_all_blank
+    )
 
 
 def _int(header: str, key: str, required: bool = False, variants: tuple[str, ...] = ()) -> Column:
@@ -339,13 +365,13 @@ CHILD_ID = Column(
     "child_id",
     "id",
     required=True,
-    variants=("Child ID", "Unique Child ID", "Child Identifier", "Person ID", "Client ID"),
+    variants=("Child ID", "Unique Child ID", "Child Identifier", "Child Unique Identifier", "Person ID", "Client ID"),
     identifying=True,
 )
 GENDER = _cat("Gender", "gender", GENDER_CODES, required=True, variants=("Sex",))
 ETHNICITY = _cat("Ethnicity", "ethnicity", ETHNICITY_CODES, required=True, variants=("Ethnic Origin", "Ethnic Group"))
 DATE_OF_BIRTH = Column("Date of Birth", "date_of_birth", "date", variants=("DOB", "Birth Date"), identifying=True)
-AGE = _int("Age of Child (Years)", "age", variants=("Age", "Age (Years)", "Age of Child"))
+AGE = Column("Age of Child (Years)", "age", "years", variants=("Age", "Age (Years)", "Age of Child", "Age in Years"))
 DISABILITY = _cat(
     "Does the Child have a Disability",
     "disability",
@@ -361,6 +387,7 @@ ALLOCATED_WORKER = Column(
     required=True,
     variants=("Allocated Social Worker", "Worker", "Social Worker"),
     identifying=True,
+    may_be_all_blank=True,  # nobody allocated
 )
 
 COMMON = (CHILD_ID, GENDER, ETHNICITY, DATE_OF_BIRTH, AGE)
@@ -399,6 +426,7 @@ _LIST_2 = ListSpec(
             "Assessment completion date",
             "eha_completion_date",
             variants=("Early Help Assessment Completion Date", "EHA Completion Date", "EHA End Date"),
+            may_be_all_blank=True,
         ),
         Column(
             "Organisation completing assessment",
@@ -442,7 +470,7 @@ _LIST_4 = ListSpec(
             "Continuous Assessment Start Date",
             "assessment_start_date",
             required=True,
-            variants=("Assessment Start Date",),
+            variants=("Assessment Start Date", "Continuous Assessment Start"),
         ),
         _cat(
             "Child Seen During Continuous Assessment",
@@ -454,13 +482,24 @@ _LIST_4 = ListSpec(
         _date(
             "Continuous Assessment Date of Authorisation",
             "assessment_authorised_date",
-            variants=("Assessment Authorisation Date", "Date of Authorisation", "Assessment Date of Authorisation"),
+            variants=(
+                "Assessment Authorisation Date",
+                "Date of Authorisation",
+                "Assessment Date of Authorisation",
+                "Assessment Completion Date",
+                "Date Assessment Completed",
+            ),
+            may_be_all_blank=True,
         ),
         _cat(
             "Was the child assessed as requiring LA children's social care support?",
             "assessment_outcome_csc",
             YES_NO_UNKNOWN,
-            variants=("Was the child assessed as requiring LA childrens social care support",),
+            variants=(
+                "Was the child assessed as requiring LA childrens social care support",
+                "Was the child assessed as being in need at assessment?",
+            ),
+            may_be_all_blank=True,
         ),
         *ALLOCATION,
     ),
@@ -478,24 +517,41 @@ _LIST_5 = ListSpec(
             "Strategy discussion initiating Section 47 Enquiry Start Date",
             "s47_start_date",
             required=True,
-            variants=("Section 47 Enquiry Start Date", "S47 Start Date", "Strategy Discussion Date"),
+            variants=(
+                "Section 47 Enquiry Start Date",
+                "S47 Start Date",
+                "S47 Enquiry Start Date",
+                "Strategy Discussion Date",
+                "Date of Strategy Discussion",
+            ),
         ),
         _cat(
             "Was an Initial Child Protection Conference deemed unnecessary?",
             "icpc_unnecessary",
             YES_NO,
-            variants=("ICPC Deemed Unnecessary",),
+            variants=(
+                "ICPC Deemed Unnecessary",
+                "Initial Child Protection Conference Not Required",
+                "ICPC Not Required",
+            ),
+            may_be_all_blank=True,
         ),
         _date(
             "Date of Initial Child Protection Conference",
             "icpc_date",
-            variants=("ICPC Date", "Initial Child Protection Conference Date"),
+            variants=("ICPC Date", "Date of ICPC", "Initial Child Protection Conference Date"),
+            may_be_all_blank=True,
         ),
         _cat(
             "Did the Initial Child Protection Conference Result in a Child Protection Plan",
             "icpc_outcome_cpp",
             YES_NO,
-            variants=("ICPC Resulted in CP Plan", "Did the ICPC Result in a Child Protection Plan"),
+            variants=(
+                "ICPC Resulted in CP Plan",
+                "ICPC Resulted in a Child Protection Plan",
+                "Did the ICPC Result in a Child Protection Plan",
+            ),
+            may_be_all_blank=True,
         ),
         _int(
             "Number of Section 47 Enquiries in the last 12 months",
@@ -516,7 +572,7 @@ _LIST_6 = ListSpec(
     (
         *COMMON,
         DISABILITY,
-        _date("CIN Start Date", "cin_start_date", variants=("Child in Need Start Date",)),
+        _date("CIN Start Date", "cin_start_date", variants=("Child in Need Start Date", "CIN Episode Start Date")),
         _cat(
             "Primary Need Code",
             "cin_primary_need",
@@ -525,8 +581,19 @@ _LIST_6 = ListSpec(
             variants=("Primary Need", "Category of Need"),
         ),
         _date("Date Child Was Last Seen", "date_last_seen", variants=("Date Last Seen", "Last Seen Date")),
-        _date("CIN Closure Date", "cin_closure_date", variants=("Child in Need Closure Date", "Closure Date")),
-        _cat("Reason for Closure", "cin_closure_reason", CIN_CLOSURE_CODES, variants=("Closure Reason",)),
+        _date(
+            "CIN Closure Date",
+            "cin_closure_date",
+            variants=("Child in Need Closure Date", "CIN Episode End Date", "Closure Date"),
+            may_be_all_blank=True,
+        ),
+        _cat(
+            "Reason for Closure",
+            "cin_closure_reason",
+            CIN_CLOSURE_CODES,
+            variants=("Closure Reason",),
+            may_be_all_blank=True,
+        ),
         _cat("Case Status", "case_status", CASE_STATUS_CODES, required=True),
         *ALLOCATION,
     ),
@@ -544,7 +611,7 @@ _LIST_7 = ListSpec(
             "Child Protection Plan Start Date",
             "cpp_start_date",
             required=True,
-            variants=("CP Plan Start Date", "CPP Start Date"),
+            variants=("CP Plan Start Date", "CPP Start Date", "CP Start Date"),
         ),
         _cat(
             "Initial Category of Abuse",
@@ -568,7 +635,8 @@ _LIST_7 = ListSpec(
         _date(
             "Child Protection Plan End Date",
             "cpp_end_date",
-            variants=("CP Plan End Date", "CPP End Date"),
+            variants=("CP Plan End Date", "CPP End Date", "CP End Date"),
+            may_be_all_blank=True,
         ),
         _cat(
             "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",
@@ -599,14 +667,25 @@ _LIST_8 = ListSpec(
             "uasc",
             YES_NO,
             required=True,
-            variants=("UASC", "Unaccompanied Asylum Seeking Child", "UASC within the Last 12 Months"),
+            variants=(
+                "UASC",
+                "Unaccompanied Asylum Seeking Child",
+                "Unaccompanied Asylum Seeking Child (UASC)",
+                "UASC within the Last 12 Months",
+            ),
         ),
         DISABILITY,
         _date(
             "Date Started to be Looked After",
             "cic_start_date",
             required=True,
-            variants=("Date Started to be Looked After Child", "Date Became Looked After", "CLA Start Date"),
+            variants=(
+                "Date Started to be Looked After Child",
+                "Date Became Looked After",
+                "Date Started to be in Care",
+                "Date Started in Care",
+                "CLA Start Date",
+            ),
         ),
         _cat("Child's Category of Need", "category_of_need", NEED_CODES, required=True, variants=("Category of Need",)),
         _cat(
@@ -614,7 +693,11 @@ _LIST_8 = ListSpec(
             "subsequent_period_12m",
             YES_NO,
             required=True,
-            variants=("Second or Subsequent Period of Being Looked After",),
+            variants=(
+                "Second or Subsequent Period of Being Looked After",
+                "Is this a second or subsequent episode of being a Looked After Child within the last 12 months (Y/N)",
+                "Is this a second or subsequent period of being in care within the last 12 months",
+            ),
         ),
         _date(
             "Start date of current legal status",
@@ -631,7 +714,12 @@ _LIST_8 = ListSpec(
         _date(
             "Date of Last Social Work Visit",
             "last_visit_date",
-            variants=("Last Social Work Visit Date", "Date of Last Statutory Visit", "Last Visit Date"),
+            variants=(
+                "Last Social Work Visit Date",
+                "Date of Last Social Worker Visit",
+                "Date of Last Statutory Visit",
+                "Last Visit Date",
+            ),
         ),
         _cat(
             "What is the permanence plan for this child?",
@@ -659,13 +747,15 @@ _LIST_8 = ListSpec(
         _date(
             "Date Ceased to be Looked After",
             "cic_end_date",
-            variants=("Date Ceased Looked After", "Date Ceased", "CLA End Date"),
+            variants=("Date Ceased Looked After", "Date Ceased to be in Care", "Date Ceased", "CLA End Date"),
+            may_be_all_blank=True,
         ),
         _cat(
             "Reason Ceased to be Looked After",
             "cic_end_reason",
             CEASED_REASON_CODES,
-            variants=("Reason Ceased", "Reason Episode Ceased"),
+            variants=("Reason Ceased", "Reason Ceased to be in Care", "Reason Episode Ceased"),
+            may_be_all_blank=True,
         ),
         _date(
             "Start Date of Most Recent Placement",
@@ -709,12 +799,14 @@ _LIST_8 = ListSpec(
             "return_interview_offered",
             YES_NO_UNKNOWN,
             variants=("Return Interview Offered",),
+            may_be_all_blank=True,
         ),
         _cat(
             "Did the child accept a Return Interview after their last missing episode (Y/N)?",
             "return_interview_accepted",
             YES_NO_UNKNOWN,
             variants=("Return Interview Accepted",),
+            may_be_all_blank=True,
         ),
         *ALLOCATION,
     ),
@@ -731,7 +823,12 @@ _LIST_9 = ListSpec(
             "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)",
             "uasc",
             YES_NO,
-            variants=("UASC", "Unaccompanied Asylum Seeking Child", "UASC or formerly UASC"),
+            variants=(
+                "UASC",
+                "Unaccompanied Asylum Seeking Child",
+                "Unaccompanied Asylum Seeking Child (UASC)",
+                "UASC or formerly UASC",
+            ),
         ),
         DISABILITY,
         *ALLOCATION,
@@ -747,7 +844,12 @@ _LIST_9 = ListSpec(
         _date(
             "Latest Pathway Plan Review Date",
             "pathway_plan_date",
-            variants=("Pathway Plan Review Date", "Date of Latest Pathway Plan", "Pathway Plan Date"),
+            variants=(
+                "Pathway Plan Review Date",
+                "Date of Latest Pathway Plan",
+                "Date of Latest Pathway Plan Review",
+                "Pathway Plan Date",
+            ),
         ),
         _cat("LA in Touch", "in_touch", IN_TOUCH_CODES, required=True, variants=("In Touch", "LA in Touch with")),
         _date(
@@ -796,29 +898,42 @@ _LIST_10 = ListSpec(
             required=True,
             variants=("Date of Decision Child Should be Placed for Adoption", "ADM Decision Date", "SHOBPA Date"),
         ),
-        _date("Date of Placement Order", "placement_order_date", variants=("Placement Order Date",)),
+        _date(
+            "Date of Placement Order", "placement_order_date", variants=("Placement Order Date",), may_be_all_blank=True
+        ),
         _date(
             "Date of Matching Child and Prospective Adopters",
             "matched_date",
             variants=("Date Matched", "Matching Date", "Date of Match"),
+            may_be_all_blank=True,
         ),
-        _date("Date Placed for Adoption", "placed_for_adoption_date", variants=("Placed for Adoption Date",)),
-        _date("Date of Adoption Order", "adoption_order_date", variants=("Adoption Order Date",)),
+        _date(
+            "Date Placed for Adoption",
+            "placed_for_adoption_date",
+            variants=("Placed for Adoption Date",),
+            may_be_all_blank=True,
+        ),
+        _date(
+            "Date of Adoption Order", "adoption_order_date", variants=("Adoption Order Date",), may_be_all_blank=True
+        ),
         _date(
             "Date of Decision that Child Should No Longer be Placed for Adoption",
             "no_longer_adoption_date",
             variants=("Date of Decision Child Should No Longer be Placed for Adoption",),
+            may_be_all_blank=True,
         ),
         _cat(
             "Reason Why Child No Longer Placed for Adoption",
             "no_longer_adoption_reason",
             NO_LONGER_ADOPTION_CODES,
             variants=("Reason No Longer Placed for Adoption",),
+            may_be_all_blank=True,
         ),
         _date(
             "Date the child was placed for fostering in FFA or concurrent planning placement",
             "ffa_placement_date",
             variants=("Date Placed in FFA or Concurrent Planning Placement", "FFA Placement Date"),
+            may_be_all_blank=True,
         ),
     ),
     ("child_id", "adoption_decision_date"),
@@ -849,22 +964,47 @@ _LIST_11 = ListSpec(
             variants=("Is the adopter fostering for adoption", "Fostering for Adoption"),
         ),
         _date("Date enquiry received", "enquiry_date", required=True, variants=("Enquiry Date",)),
-        _date("Date Stage 1 started", "stage1_start_date", variants=("Stage 1 Start Date",)),
-        _date("Date Stage 1 ended", "stage1_end_date", variants=("Stage 1 End Date",)),
-        _date("Date Stage 2 started", "stage2_start_date", variants=("Stage 2 Start Date",)),
-        _date("Date Stage 2 ended", "stage2_end_date", variants=("Stage 2 End Date",)),
-        _date("Date application submitted", "application_date", variants=("Application Submitted Date",)),
-        _date("Date application approved", "approval_date", variants=("Approval Date", "Date Approved")),
-        _date("Date adopter matched with child(ren)", "matched_date", variants=("Date Matched",)),
-        _date("Date child/children placed with adopter(s)", "placed_date", variants=("Date Placed",)),
+        _date("Date Stage 1 started", "stage1_start_date", variants=("Stage 1 Start Date",), may_be_all_blank=True),
+        _date("Date Stage 1 ended", "stage1_end_date", variants=("Stage 1 End Date",), may_be_all_blank=True),
+        _date("Date Stage 2 started", "stage2_start_date", variants=("Stage 2 Start Date",), may_be_all_blank=True),
+        _date("Date Stage 2 ended", "stage2_end_date", variants=("Stage 2 End Date",), may_be_all_blank=True),
+        _date(
+            "Date application submitted",
+            "application_date",
+            variants=("Application Submitted Date",),
+            may_be_all_blank=True,
+        ),
+        _date(
+            "Date application approved",
+            "approval_date",
+            variants=("Approval Date", "Date Approved"),
+            may_be_all_blank=True,
+        ),
+        _date(
+            "Date adopter matched with child(ren)", "matched_date", variants=("Date Matched",), may_be_all_blank=True
+        ),
+        _date(
+            "Date child/children placed with adopter(s)",
+            "placed_date",
+            variants=("Date Placed",),
+            may_be_all_blank=True,
+        ),
         _int("No. of children placed", "children_placed", variants=("Number of children placed",)),
-        _date("Date of Adoption Order", "adoption_order_date", variants=("Adoption Order Date",)),
-        _date("Date of leaving adoption process", "leaving_date", variants=("Date Left Adoption Process",)),
+        _date(
+            "Date of Adoption Order", "adoption_order_date", variants=("Adoption Order Date",), may_be_all_blank=True
+        ),
+        _date(
+            "Date of leaving adoption process",
+            "leaving_date",
+            variants=("Date Left Adoption Process",),
+            may_be_all_blank=True,
+        ),
         _cat(
             "Reason for leaving adoption process",
             "leaving_reason",
             LEAVING_ADOPTION_CODES,
             variants=("Reason for Leaving",),
+            may_be_all_blank=True,
         ),
     ),
     ("adopter_id", "enquiry_date"),

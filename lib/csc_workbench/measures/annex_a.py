@@ -1,26 +1,33 @@
 """Monthly atoms from Annex A child records, per team, rolled up to area and authority.
 
-Each measure turns one or more lists into *record rows*: one row per record that counts, with
-the month, the team, whether the child is UASC, and its numerator and denominator contribution.
-``compute_atoms`` then adds them up per team and month, rolls teams up the org-unit hierarchy,
-fills months with no records with zero (a team with no referrals had 0, not "no data"), divides
-rates by population, and returns atoms ready for the store. Definitions: ``docs/measures.md``.
+Each *measure* (:data:`MEASURES`, named for what it counts) turns one or more lists into *record
+rows*: one row per record that counts, with the month, the team, whether the child is UASC, and
+its numerator and denominator contribution. A catalogue indicator names the measure it uses
+(``measure:``); several may share one (the count of referrals and the rate per 10,000: the
+indicator's unit decides the value). ``compute_atoms`` computes each measure's record rows once,
+adds them up per indicator, team and month, rolls teams up the org-unit hierarchy, fills months
+with no records with zero (a team with no referrals had 0, not "no data"), divides rates by
+population, and returns atoms ready for the store. A measure whose list is missing or empty, or
+whose list lacks a column it needs, is not computed and ``MeasureRun`` says why.
+Definitions: ``docs/measures.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from csc_workbench.config.authority import Authority
+from csc_workbench.config.authority import org_unit_populations as _populations
 from csc_workbench.config.catalogue import Catalogue, Unit
+from csc_workbench.config.errors import ParamsError
 from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.measures.working_days import bank_holidays, working_days_between
 from csc_workbench.periods import month_text
-from csc_workbench.reference import population_0_17
 from csc_workbench.store.atoms import ATOM_COLUMNS
 
 RECORD_COLUMNS = ["period", "team", "uasc", "numerator", "denominator"]
@@ -46,24 +53,46 @@ class Context:
     def as_at_month(self) -> int:
         return self.as_at.year * 12 + self.as_at.month - 1
 
-    def has(self, *numbers: int) -> bool:
-        return all(n in self.lists for n in numbers)
+
+MeasureKind = Literal["flow", "stock", "status"]
 
 
 @dataclass(frozen=True)
 class Measure:
-    indicator: str
-    lists: tuple[int, ...]
-    kind: str  # "flow" (events in the month), "stock" (open at month end), "status" (as-at month only)
+    """One way of counting Annex A records.
+
+    ``needs`` names, per list, the columns it cannot do without; its first list is the one whose
+    records are counted (their team and UASC status place each record). Columns it uses only when
+    they are there (a team, "Number of Referrals in Last 12 Months") are not needs. Cohorts other
+    than "all" also need the counted list's UASC column.
+    """
+
+    name: str
+    kind: MeasureKind  # "flow" (events in the month), "stock" (open at month end), "status" (as-at month only)
     records: Callable[[Context], pd.DataFrame]
+    needs: Mapping[int, tuple[str, ...]]
     cohorts: tuple[str, ...] = ("all",)
+
+    @property
+    def counted_list(self) -> int:
+        return next(iter(self.needs))
+
+
+Gap = tuple[int, str | None]
+"""What stopped a measure: (list, column key), or (list, None) when the list is missing or empty."""
 
 
 @dataclass
 class MeasureRun:
     atoms: pd.DataFrame
     computed: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # indicator -> why
+    #: indicator (or "indicator (cohort)" when only that cohort stopped) -> why it was not computed
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: indicator -> why it is not available: its atoms of the as-at month carry this reason, never a 0
+    unavailable: dict[str, str] = field(default_factory=dict)
+    #: each list missing or giving no figures, (list, None), and absent column, (list, key) -> the indicators it
+    #: stopped or made not available
+    stopped: dict[Gap, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -177,23 +206,6 @@ def count_open(number: int, start: str, end: str) -> Callable[[Context], pd.Data
         return records(rows, rows["_month"], 1.0, np.nan)
 
     return measure
-
-
-# Made once each: measures that share a function (a count and its rate) share its record rows.
-_contacts = count_events(1, "contact_date")
-_referrals = count_events(3, "referral_date")
-_assessments_started = count_events(4, "assessment_start_date")
-_assessments_completed = count_events(4, "assessment_authorised_date")
-_s47_started = count_events(5, "s47_start_date")
-_icpc_held = count_events(5, "icpc_date")
-_cp_started = count_events(7, "cpp_start_date")
-_cp_ended = count_events(7, "cpp_end_date")
-_cic_started = count_events(8, "cic_start_date")
-_cic_ceased = count_events(8, "cic_end_date")
-_adoptions = count_events(10, "adoption_order_date")
-_cin_open = count_open(6, "cin_start_date", "cin_closure_date")
-_cp_open = count_open(7, "cpp_start_date", "cpp_end_date")
-_cic_open = count_open(8, "cic_start_date", "cic_end_date")
 
 
 # --- front door ---------------------------------------------------------------------------------
@@ -533,71 +545,194 @@ def _adoption_12m_of_decision(ctx: Context) -> pd.DataFrame:
 
 BOTH = ("all", "excl_uasc")
 
-MEASURES: tuple[Measure, ...] = (
-    Measure("contacts", (1,), "flow", _contacts),
-    Measure("contacts_to_referral", (1, 3), "flow", _contacts_to_referral),
-    Measure("referrals", (3,), "flow", _referrals),
-    Measure("referral_rate_per_10k", (3,), "flow", _referrals),
-    Measure("referrals_to_assessment", (3, 4), "flow", _referrals_to_assessment),
-    Measure("referrals_nfa", (3,), "flow", _referrals_nfa),
-    Measure("rereferrals_12m", (3,), "flow", _rereferrals),
-    Measure("assessments_started", (4,), "flow", _assessments_started),
-    Measure("assessments_completed", (4,), "flow", _assessments_completed),
-    Measure("assessments_45wd", (4,), "flow", _assessments_45wd),
-    Measure("assessments_child_seen", (4,), "flow", _assessments_child_seen),
-    Measure("assessments_overdue", (4,), "stock", _assessments_overdue),
-    Measure("s47_started", (5,), "flow", _s47_started),
-    Measure("s47_rate_per_10k", (5,), "flow", _s47_started),
-    Measure("icpc_held", (5,), "flow", _icpc_held),
-    Measure("icpc_rate_per_10k", (5,), "flow", _icpc_held),
-    Measure("icpc_15wd", (5,), "flow", _icpc_15wd),
-    Measure("icpc_to_plan", (5,), "flow", _icpc_to_plan),
-    Measure("cin_open", (6,), "stock", _cin_open),
-    Measure("open_cases", (6,), "stock", _cin_open),
-    Measure("cin_rate_per_10k", (6,), "stock", _cin_open),
-    Measure("cin_seen_28d", (6,), "status", _cin_seen_28d),
-    Measure("unallocated_cases", (6,), "status", _unallocated),
-    Measure("cp_plans_open", (7,), "stock", _cp_open),
-    Measure("cp_rate_per_10k", (7,), "stock", _cp_open),
-    Measure("cp_plans_started", (7,), "flow", _cp_started),
-    Measure("cp_plans_ended", (7,), "flow", _cp_ended),
-    Measure("cp_second_subsequent", (7,), "flow", _cp_second),
-    Measure("cp_plans_18m_plus", (7,), "stock", _cp_open_longer_than(18)),
-    Measure("cp_plans_2y_plus", (7,), "stock", _cp_open_longer_than(24)),
-    Measure("cp_ceased_2y_plus", (7,), "flow", _cp_ceased_2y),
-    Measure("cp_reviews_timely", (7,), "status", _cp_reviews),
-    Measure("cp_visits_timely", (7,), "status", _cp_visits),
-    Measure("cic_open", (8,), "stock", _cic_open, BOTH),
-    Measure("cic_uasc_open", (8,), "stock", _cic_uasc_open),
-    Measure("cic_rate_per_10k", (8,), "stock", _cic_open, BOTH),
-    Measure("cic_started", (8,), "flow", _cic_started, BOTH),
-    Measure("cic_ceased", (8,), "flow", _cic_ceased, BOTH),
-    Measure("cic_ceased_permanence", (8,), "flow", _ceased_with_reason(PERMANENCE), BOTH),
-    Measure("cic_ceased_adopted", (8,), "flow", _ceased_with_reason(ADOPTED), ("excl_uasc",)),
-    Measure("adoption_ceased_share", (8,), "flow", _ceased_with_reason(ADOPTED), BOTH),
-    Measure("cic_reviews_timely", (8,), "status", _cic_reviews, BOTH),
-    Measure("cic_visits_timely", (8,), "status", _cic_visits, BOTH),
-    Measure("cic_health_timely", (8,), "status", _cic_health, BOTH),
-    Measure("cic_dental_timely", (8,), "status", _cic_dental, BOTH),
-    Measure("cic_3plus_placements", (8,), "status", _cic_3plus, BOTH),
-    Measure("cic_same_placement_2y", (8,), "status", _cic_same_placement, BOTH),
-    Measure("cic_inhouse_foster", (8,), "status", _cic_inhouse_foster, ("excl_uasc",)),
-    Measure("cic_missing", (8,), "status", _cic_missing, BOTH),
-    Measure("cic_missing_episodes", (8,), "status", _cic_missing_episodes, BOTH),
-    Measure("return_interviews_offered", (8,), "status", _return_interviews_offered, BOTH),
-    Measure("care_leavers_open", (9,), "status", _care_leavers_open, BOTH),
-    Measure("care_leavers_in_touch", (9,), "status", _care_leavers_in_touch, BOTH),
-    Measure("care_leavers_suitable_accommodation", (9,), "status", _care_leavers_suitable, BOTH),
-    Measure("care_leavers_eet", (9,), "status", _care_leavers_eet, BOTH),
-    Measure("care_leavers_pathway_plan", (9,), "status", _care_leavers_pathway, BOTH),
-    Measure("adoptions", (10,), "flow", _adoptions),
-    Measure("adoption_plan_4m", (10,), "flow", _adoption_plan_4m),
-    Measure("adoption_a1_days", (10,), "flow", _adoption_days("cic_entered_care_date", "placed_for_adoption_date")),
-    Measure("adoption_a2_days", (10,), "flow", _adoption_days("placement_order_date", "matched_date")),
-    Measure("adoption_12m_of_decision", (10,), "flow", _adoption_12m_of_decision),
-)
+_CP_OPEN = ("cpp_start_date", "cpp_end_date")
+_CIC_OPEN = ("cic_start_date", "cic_end_date")
+_CIN_OPEN = ("cin_start_date", "cin_closure_date")
 
-KINDS = {measure.indicator: measure.kind for measure in MEASURES}
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure("contacts", "flow", count_events(1, "contact_date"), {1: ("contact_date",)}),
+        Measure("contacts_to_referral", "flow", _contacts_to_referral, {1: ("contact_date",), 3: ("referral_date",)}),
+        Measure("referrals", "flow", count_events(3, "referral_date"), {3: ("referral_date",)}),
+        Measure(
+            "referrals_to_assessment",
+            "flow",
+            _referrals_to_assessment,
+            {3: ("referral_date",), 4: ("assessment_start_date",)},
+        ),
+        Measure("referrals_nfa", "flow", _referrals_nfa, {3: ("referral_date", "referral_nfa")}),
+        Measure("rereferrals_12m", "flow", _rereferrals, {3: ("referral_date",)}),
+        Measure(
+            "assessments_started", "flow", count_events(4, "assessment_start_date"), {4: ("assessment_start_date",)}
+        ),
+        Measure(
+            "assessments_completed",
+            "flow",
+            count_events(4, "assessment_authorised_date"),
+            {4: ("assessment_authorised_date",)},
+        ),
+        Measure(
+            "assessments_45wd", "flow", _assessments_45wd, {4: ("assessment_start_date", "assessment_authorised_date")}
+        ),
+        Measure(
+            "assessments_child_seen", "flow", _assessments_child_seen, {4: ("assessment_authorised_date", "child_seen")}
+        ),
+        Measure(
+            "assessments_overdue",
+            "stock",
+            _assessments_overdue,
+            {4: ("assessment_start_date", "assessment_authorised_date")},
+        ),
+        Measure("s47_started", "flow", count_events(5, "s47_start_date"), {5: ("s47_start_date",)}),
+        Measure("icpc_held", "flow", count_events(5, "icpc_date"), {5: ("icpc_date",)}),
+        Measure("icpc_15wd", "flow", _icpc_15wd, {5: ("s47_start_date", "icpc_date")}),
+        Measure("icpc_to_plan", "flow", _icpc_to_plan, {5: ("icpc_date", "icpc_outcome_cpp")}),
+        Measure("cin_open", "stock", count_open(6, *_CIN_OPEN), {6: _CIN_OPEN}),
+        Measure("cin_seen_28d", "status", _cin_seen_28d, {6: (*_CIN_OPEN, "date_last_seen")}),
+        Measure("unallocated_cases", "status", _unallocated, {6: (*_CIN_OPEN, "allocated_worker")}),
+        Measure("cp_plans_open", "stock", count_open(7, *_CP_OPEN), {7: _CP_OPEN}),
+        Measure("cp_plans_started", "flow", count_events(7, "cpp_start_date"), {7: ("cpp_start_date",)}),
+        Measure("cp_plans_ended", "flow", count_events(7, "cpp_end_date"), {7: ("cpp_end_date",)}),
+        Measure("cp_second_subsequent", "flow", _cp_second, {7: ("cpp_start_date", "previous_cpp_count")}),
+        Measure("cp_plans_18m_plus", "stock", _cp_open_longer_than(18), {7: _CP_OPEN}),
+        Measure("cp_plans_2y_plus", "stock", _cp_open_longer_than(24), {7: _CP_OPEN}),
+        Measure("cp_ceased_2y_plus", "flow", _cp_ceased_2y, {7: _CP_OPEN}),
+        Measure("cp_reviews_timely", "status", _cp_reviews, {7: (*_CP_OPEN, "latest_review_date")}),
+        Measure("cp_visits_timely", "status", _cp_visits, {7: (*_CP_OPEN, "last_statutory_visit_date")}),
+        Measure("cic_open", "stock", count_open(8, *_CIC_OPEN), {8: _CIC_OPEN}, BOTH),
+        Measure("cic_uasc_open", "stock", _cic_uasc_open, {8: (*_CIC_OPEN, "uasc")}),
+        Measure("cic_started", "flow", count_events(8, "cic_start_date"), {8: ("cic_start_date",)}, BOTH),
+        Measure("cic_ceased", "flow", count_events(8, "cic_end_date"), {8: ("cic_end_date",)}, BOTH),
+        Measure(
+            "cic_ceased_permanence",
+            "flow",
+            _ceased_with_reason(PERMANENCE),
+            {8: ("cic_end_date", "cic_end_reason")},
+            BOTH,
+        ),
+        Measure(
+            "cic_ceased_adopted", "flow", _ceased_with_reason(ADOPTED), {8: ("cic_end_date", "cic_end_reason")}, BOTH
+        ),
+        Measure("cic_reviews_timely", "status", _cic_reviews, {8: (*_CIC_OPEN, "latest_review_date")}, BOTH),
+        Measure("cic_visits_timely", "status", _cic_visits, {8: (*_CIC_OPEN, "last_visit_date")}, BOTH),
+        Measure(
+            "cic_health_timely",
+            "status",
+            _cic_health,
+            {8: (*_CIC_OPEN, "last_health_assessment_date", "date_of_birth")},
+            BOTH,
+        ),
+        Measure("cic_dental_timely", "status", _cic_dental, {8: (*_CIC_OPEN, "last_dental_check_date")}, BOTH),
+        Measure("cic_3plus_placements", "status", _cic_3plus, {8: (*_CIC_OPEN, "placements_last_12m")}, BOTH),
+        Measure(
+            "cic_same_placement_2y",
+            "status",
+            _cic_same_placement,
+            {8: (*_CIC_OPEN, "date_of_birth", "placement_start_date")},
+            BOTH,
+        ),
+        Measure(
+            "cic_inhouse_foster",
+            "status",
+            _cic_inhouse_foster,
+            {8: (*_CIC_OPEN, "placement_type", "placement_provider")},
+            ("excl_uasc",),
+        ),
+        Measure("cic_missing", "status", _cic_missing, {8: (*_CIC_OPEN, "missing_episodes")}, BOTH),
+        Measure("cic_missing_episodes", "status", _cic_missing_episodes, {8: (*_CIC_OPEN, "missing_episodes")}, BOTH),
+        Measure(
+            "return_interviews_offered",
+            "status",
+            _return_interviews_offered,
+            {8: (*_CIC_OPEN, "missing_episodes", "return_interview_offered")},
+            BOTH,
+        ),
+        Measure("care_leavers_open", "status", _care_leavers_open, {9: ("child_id",)}, BOTH),
+        Measure("care_leavers_in_touch", "status", _care_leavers_in_touch, {9: ("in_touch",)}, BOTH),
+        Measure(
+            "care_leavers_suitable_accommodation",
+            "status",
+            _care_leavers_suitable,
+            {9: ("in_touch", "accommodation_suitable")},
+            BOTH,
+        ),
+        Measure("care_leavers_eet", "status", _care_leavers_eet, {9: ("in_touch", "activity")}, BOTH),
+        Measure("care_leavers_pathway_plan", "status", _care_leavers_pathway, {9: ("pathway_plan_date",)}, BOTH),
+        Measure("adoptions", "flow", count_events(10, "adoption_order_date"), {10: ("adoption_order_date",)}),
+        Measure(
+            "adoption_plan_4m", "flow", _adoption_plan_4m, {10: ("cic_entered_care_date", "adoption_decision_date")}
+        ),
+        Measure(
+            "adoption_a1_days",
+            "flow",
+            _adoption_days("cic_entered_care_date", "placed_for_adoption_date"),
+            {10: ("cic_entered_care_date", "placed_for_adoption_date", "adoption_order_date")},
+        ),
+        Measure(
+            "adoption_a2_days",
+            "flow",
+            _adoption_days("placement_order_date", "matched_date"),
+            {10: ("placement_order_date", "matched_date", "adoption_order_date")},
+        ),
+        Measure(
+            "adoption_12m_of_decision",
+            "flow",
+            _adoption_12m_of_decision,
+            {10: ("adoption_decision_date", "placed_for_adoption_date")},
+        ),
+    )
+}
+"""Every Annex A measure, by name: what a catalogue indicator's ``measure:`` may say."""
+
+
+def check_measures(catalogue: Catalogue, source: str) -> None:
+    """ParamsError naming ``source`` (the catalogue file), the indicator and the key for every ``measure:`` that is
+    not one of :data:`MEASURES`, listing the known measures."""
+    problems = [
+        f"{source}: indicator '{indicator.id}': key 'measure': '{indicator.measure}' is not an Annex A measure"
+        for indicator in catalogue.indicators
+        if indicator.measure is not None and indicator.measure not in MEASURES
+    ]
+    if problems:
+        raise ParamsError("\n".join([*problems, f"known measures: {', '.join(MEASURES)}"]))
+
+
+def _gaps(
+    measure: Measure,
+    lists: dict[int, pd.DataFrame],
+    present: dict[int, frozenset[str]],
+    blank: dict[int, frozenset[str]],
+) -> list[tuple[Gap, str]]:
+    """Every list the measure needs that is missing, and every column it needs that its list lacks or leaves blank on
+    every row; each with the reason in words."""
+    gaps: list[tuple[Gap, str]] = []
+    for number, keys in measure.needs.items():
+        if number not in lists:
+            gaps.append(((number, None), f"needs List {number}"))
+        else:
+            gaps.extend(gap for key in keys if (gap := _column_gap(number, key, present, blank)) is not None)
+    return gaps
+
+
+def _column_gap(
+    number: int, key: str, present: dict[int, frozenset[str]], blank: dict[int, frozenset[str]]
+) -> tuple[Gap, str] | None:
+    """Why column ``key`` of list ``number`` cannot be used (absent, or blank on every row), or None."""
+    column = LISTS[number].column(key)
+    if key not in present[number]:
+        return (number, key), f"needs the '{column.header}' column of List {number}"
+    if key in blank[number] and not column.may_be_all_blank:
+        return (number, key), f"needs the '{column.header}' column of List {number}, which is blank on every row"
+    return None
+
+
+def _stop(run: MeasureRun, what: str, gaps: list[tuple[Gap, str]]) -> None:
+    """Record that ``what`` (an indicator, or "indicator (cohort)") was not computed, and why."""
+    for gap, _ in gaps:
+        run.stopped.setdefault(gap, []).append(what)
+    run.skipped[what] = "; ".join(reason for _, reason in gaps)
+
 
 # --- from record rows to atoms -----------------------------------------------------------------------
 
@@ -614,60 +749,115 @@ def org_chains(authority: Authority) -> dict[str, list[str]]:
     return chains
 
 
-def _populations(authority: Authority, year: int, notes: list[str]) -> dict[str, int | None]:
-    """Children aged 0-17 per org unit: as stated in authority.yml, else (for the authority) the
-    latest ONS mid-year estimate for its LA code."""
-    populations = {name: authority.org_unit(name).population for name in authority.org_unit_names}
-    top = authority.org_units.name
-    if populations[top] is None:
-        found = population_0_17(authority.la_code_new, year) or population_0_17(authority.la_code_old, year)
-        if found:
-            populations[top] = found[0]
-            notes.append(
-                f"rates per 10,000 for {top} use the ONS mid-{found[1]} estimate of {found[0]:,} children aged 0-17"
-            )
-    return populations
-
-
 def compute_atoms(
     lists: dict[int, pd.DataFrame],
     authority: Authority,
     catalogue: Catalogue,
     as_at: pd.Timestamp,
     first_month: int,
+    columns: Mapping[int, Collection[str]] | None = None,
+    blank_columns: Mapping[int, Collection[str]] | None = None,
+    unavailable: Mapping[int, str] | None = None,
+    empty_is_zero: Collection[int] = (),
 ) -> MeasureRun:
-    """Atoms for every catalogue indicator the lists can give, for the months covered.
+    """Atoms for every catalogue indicator that names a measure the lists can give, for the months covered.
 
-    Record rows are summed per indicator, cohort, month and team; teams then roll up their
-    chain (team, area, authority) in one pass; every org unit and covered month gets an atom,
-    zero where nothing happened; rates divide by the org unit's population.
+    ``columns`` says which column keys each list's source really had (the reader's ``AnnexA.columns``),
+    by default every column of its frame; ``blank_columns`` which of them have no value on any row
+    (``AnnexA.blank_columns``): such a column counts as not supplied, unless a blank there says
+    something (``Column.may_be_all_blank``: an end date, a later milestone, an allocated worker).
+    Each measure's record rows are computed once, then summed
+    per indicator, cohort, month and team; teams roll up their chain (team, area, authority) in one
+    pass; every org unit and covered month gets an atom, zero where nothing happened; rates divide
+    by the org unit's population. An indicator whose measure lacks a list or a column is
+    skipped, and ``MeasureRun.skipped`` and ``stopped`` say why.
+
+    No zeros from nothing: a list that gives no figures (``unavailable``: list -> why, e.g. most of its rows
+    excluded) and a list with no rows, unless ``empty_is_zero`` names it (the analyst confirmed it had none: its
+    indicators count 0), make the indicators that need it *not available*: their atoms of the as-at month carry
+    the reason (``unavailable_reason``) and no figure, and earlier months keep what earlier loads stored.
+    ``MeasureRun.unavailable`` says which and why.
     """
+    check_measures(catalogue, f"catalogue '{catalogue.name}'")
+    present = {
+        number: frozenset(
+            LISTS[number].keys
+            if frame.empty and number in empty_is_zero
+            else columns[number]
+            if columns is not None and number in columns
+            else frame.columns
+        )
+        for number, frame in lists.items()
+    }
+    blank = {number: frozenset((blank_columns or {}).get(number, ())) for number in lists}
+    gone = dict(unavailable or {})
+    for number, frame in lists.items():
+        if frame.empty and number not in empty_is_zero:
+            gone.setdefault(number, f"List {number} ({LISTS[number].title}) has no rows")
     ctx = Context(lists, pd.Timestamp(as_at).normalize(), first_month, as_at.year * 12 + as_at.month - 1)
     chains = org_chains(authority)
     top = authority.org_units.name
+    populations = _populations(authority, ctx.as_at.year, [])
+    any_population = any(populations.values())
     run = MeasureRun(atoms=pd.DataFrame(columns=ATOM_COLUMNS))
-    cache: dict[Callable, pd.DataFrame] = {}
-    per_team, grids, unknown_teams = [], [], 0
-    for measure in MEASURES:
-        indicator = catalogue.get(measure.indicator)
-        if indicator is None:
+    record_rows: dict[str, pd.DataFrame] = {}  # measure name -> its record rows, computed once
+    windows: dict[str, str] = {}
+    per_team, grids, gaps_stored, unknown_teams = [], [], [], 0
+    for indicator in catalogue.indicators:
+        if indicator.measure is None:
             continue
-        if not ctx.has(*measure.lists):
-            missing = ", ".join(f"List {n}" for n in measure.lists if n not in lists)
-            run.skipped[measure.indicator] = f"needs {missing}"
+        measure = MEASURES[indicator.measure]
+        if indicator.cohort is not None and indicator.cohort not in measure.cohorts:
+            run.skipped[indicator.id] = (
+                f"measure '{measure.name}' has no cohort '{indicator.cohort}' (it gives {', '.join(measure.cohorts)})"
+            )
             continue
-        if indicator.unit is Unit.RATE_PER_10K and not any(_populations(authority, ctx.as_at.year, []).values()):
+        has_teams = "allocated_team" in LISTS[measure.counted_list].keys
+        units = list(chains) if has_teams else [top]
+        reasons = [gone[number] for number in measure.needs if number in gone]
+        if reasons:
+            run.unavailable[indicator.id] = "; ".join(reasons)
+            for number in measure.needs:
+                if number in gone:
+                    run.stopped.setdefault((number, None), []).append(indicator.id)
+            if indicator.unit is Unit.RATE_PER_10K:
+                units = [unit for unit in units if populations.get(unit)]
+            grid = pd.MultiIndex.from_product(
+                [
+                    [indicator.id],
+                    [ctx.as_at_month],
+                    units,
+                    (indicator.cohort,) if indicator.cohort else measure.cohorts,
+                ],
+                names=["indicator", "period", "org_unit", "cohort"],
+            ).to_frame(index=False)
+            window = "month" if measure.kind == "flow" else "snapshot"
+            gaps_stored.append(grid.assign(window=window, unavailable_reason=run.unavailable[indicator.id]))
+            continue
+        gaps = _gaps(measure, lists, present, blank)
+        if gaps:
+            _stop(run, indicator.id, gaps)
+            continue
+        if indicator.unit is Unit.RATE_PER_10K and not any_population:
             run.skipped[indicator.id] = "no org unit has a population in authority.yml"
             continue
-        if measure.records not in cache:
-            cache[measure.records] = measure.records(ctx)
-        rows = cache[measure.records]
+        cohorts = (indicator.cohort,) if indicator.cohort else measure.cohorts
+        counted = measure.counted_list
+        split = [cohort for cohort in cohorts if cohort != "all"]  # cohorts that need the UASC column
+        uasc = _column_gap(counted, "uasc", present, blank) if split else None
+        if uasc is not None:
+            for cohort in split:
+                _stop(run, f"{indicator.id} ({cohort})", [uasc])
+            cohorts = tuple(c for c in cohorts if c == "all")
+            if not cohorts:
+                continue
+        if measure.name not in record_rows:
+            record_rows[measure.name] = measure.records(ctx)
+        rows = record_rows[measure.name]
         known = rows["team"].isin(chains)
-        has_teams = "allocated_team" in LISTS[measure.lists[0]].keys
         if has_teams:
             unknown_teams = max(unknown_teams, int((~known).sum()))
         rows = rows.assign(team=rows["team"].where(known, top))
-        cohorts = (indicator.cohort,) if indicator.cohort else measure.cohorts
         for cohort in cohorts:
             part = rows if cohort == "all" else rows[~rows["uasc"]]
             summed = part.groupby(["period", "team"], sort=False)[["numerator", "denominator"]].sum(min_count=1)
@@ -680,8 +870,16 @@ def compute_atoms(
                 names=["indicator", "cohort", "period", "org_unit"],
             ).to_frame(index=False)
         )
+        windows[indicator.id] = "month" if measure.kind == "flow" else "snapshot"
         run.computed.append(indicator.id)
+    gap_atoms = [
+        pd.concat(gaps_stored, ignore_index=True)
+        .reindex(columns=ATOM_COLUMNS)
+        .astype({"numerator": float, "denominator": float, "value": float})
+    ] if gaps_stored else []  # fmt: skip
     if not grids:
+        if gap_atoms:
+            run.atoms = gap_atoms[0]
         return run
 
     keys = ["indicator", "cohort", "period", "org_unit"]
@@ -701,7 +899,7 @@ def compute_atoms(
             "indicator": run.computed,
             "_scale": [catalogue[i].scale for i in run.computed],
             "_unit": [catalogue[i].unit.value for i in run.computed],
-            "_window": ["month" if KINDS[i] == "flow" else "snapshot" for i in run.computed],
+            "_window": [windows[i] for i in run.computed],
         }
     )
     atoms = atoms.merge(facts, on="indicator")
@@ -717,7 +915,7 @@ def compute_atoms(
     atoms["value"] = np.where(atoms["_unit"].eq(Unit.COUNT.value), atoms["numerator"], ratio)
     atoms["window"] = atoms["_window"]
     atoms["unavailable_reason"] = None
-    run.atoms = atoms[ATOM_COLUMNS].reset_index(drop=True)
+    run.atoms = pd.concat([atoms[ATOM_COLUMNS], *gap_atoms], ignore_index=True)
     if unknown_teams:
         run.notes.append(
             f"up to {unknown_teams:,} records per indicator had no allocated team, or one not in authority.yml: "

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from csc_workbench.config.authority import Authority
+from csc_workbench.config.catalogue import Catalogue
+from csc_workbench.config.errors import ParamsError
 from csc_workbench.measures.annex_a import org_chains
 
 COLUMNS = ["breakdown", "category", "period", "org_unit", "count"]
@@ -104,12 +106,18 @@ BREAKDOWNS: dict[str, Breakdown] = {
     )
 }  # fmt: skip
 
-#: The breakdowns each area page shows.
-AREA_BREAKDOWNS: dict[str, tuple[str, ...]] = {
-    "front_door": ("contacts_by_source", "referrals_by_source"),
-    "assessments": ("assessment_outcomes",),
-    "s47": ("s47_outcomes",),
-}
+
+def check_breakdowns(catalogue: Catalogue, source: str) -> None:
+    """ParamsError naming ``source`` (the catalogue file), the area and the key for every name under
+    ``breakdowns:`` that is not one of :data:`BREAKDOWNS`, listing the known breakdowns."""
+    problems = [
+        f"{source}: key 'breakdowns.{area}': '{name}' is not an Annex A breakdown"
+        for area, names in catalogue.breakdowns.items()
+        for name in names
+        if name not in BREAKDOWNS
+    ]
+    if problems:
+        raise ParamsError("\n".join([*problems, f"known breakdowns: {', '.join(BREAKDOWNS)}"]))
 
 
 def compute_breakdowns(

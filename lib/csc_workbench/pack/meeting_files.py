@@ -3,8 +3,8 @@
 The workbook has one sheet per org unit: the scorecard grouped by area, numbers stored as
 numbers (formatted as the catalogue rounds them; percentages as 0-100 with "%" in the format),
 RAG cells filled with the pack's colours *and* carrying their letter, arrows for the direction of
-travel, a frozen header and a filter. The images are the charts of executed notebooks, drawn
-offline with vl-convert from the Vega-Lite spec inside each chart output's HTML.
+travel, a frozen header and a filter. The images are the charts of executed notebooks, rasterised
+offline with vl-convert from the SVG each chart output holds (the drawing the page shows).
 Both hold aggregates only: the scorecard and the charts never carry child-level rows.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader
-from csc_workbench.pack.render import spec_from_html
+from csc_workbench.pack.render import DrawnChart, drawn_chart
 from csc_workbench.present.charts import RAG_COLOURS
 from csc_workbench.present.tables import NUMERIC_ARROW, PERFORMANCE_ARROW, RAG_LETTER
 
@@ -149,41 +149,32 @@ def write_scorecard_xlsx(
     return path
 
 
-def chart_specs(executed_notebook: str | Path) -> list[dict[str, Any]]:
-    """The Vega-Lite spec of every chart an executed pack notebook displayed, in page order."""
+def chart_drawings(executed_notebook: str | Path) -> list[DrawnChart]:
+    """Every chart an executed pack notebook displayed (its title and SVG), in page order."""
     import nbformat
 
     nb = nbformat.read(str(executed_notebook), as_version=4)
-    specs = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/html", "")
-            spec = spec_from_html("".join(text) if isinstance(text, list) else text)
-            if spec:
-                specs.append(spec)
-    return specs
+    return [
+        chart for cell in nb.cells for output in cell.get("outputs", []) if (chart := drawn_chart(output)) is not None
+    ]
 
 
-def _title_slug(spec: Mapping[str, Any]) -> str:
+def _title_slug(title: str) -> str:
     """The chart's title in file-name form after an underscore (60 characters at most), or "" if none."""
-    title = spec.get("title", "")
-    if isinstance(title, Mapping):
-        title = title.get("text", "")
-    if isinstance(title, list):
-        title = " ".join(map(str, title))
-    slug = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")[:60].rstrip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].rstrip("-")
     return f"_{slug}" if slug else ""
 
 
 def chart_pngs(executed_notebook: str | Path, out_dir: str | Path, stem: str, scale: float = 1.5) -> list[Path]:
-    """Write each chart of an executed notebook as ``<stem>_NN_<title>.png`` in ``out_dir``."""
+    """Write each chart of an executed notebook as ``<stem>_NN_<title>.png`` in ``out_dir``,
+    rasterised offline from the SVG the page shows (vl-convert)."""
     import vl_convert as vlc
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for k, spec in enumerate(chart_specs(executed_notebook), start=1):
-        path = out_dir / f"{stem}_{k:02d}{_title_slug(spec)}.png"
-        path.write_bytes(vlc.vegalite_to_png(spec, scale=scale, allowed_base_urls=[]))
+    for k, chart in enumerate(chart_drawings(executed_notebook), start=1):
+        path = out_dir / f"{stem}_{k:02d}{_title_slug(chart.title)}.png"
+        path.write_bytes(vlc.svg_to_png(chart.svg, scale=scale))
         paths.append(path)
     return paths

@@ -1,8 +1,16 @@
-"""An Altair renderer for notebooks whose output works offline in the pack's HTML pages.
+"""An Altair renderer for notebooks whose charts are light and drawn offline in the pack's pages.
 
-Each chart becomes ``text/html`` holding a ``<div>`` and an inline ``<script>`` that calls
-``vegaEmbed`` on the inline spec. There is no ``<script src>``: the page carries the vega,
-vega-lite and vega-embed bundle once, in its ``<head>`` (see :func:`javascript_bundle`).
+A chart is drawn as SVG with vl-convert when the notebook runs (the pack's batch kernels run in
+parallel), and becomes ``text/html``: a container carrying the chart's accessible name (its
+``description``) around the SVG. A static chart needs no script and no spec in the page: it
+shows as soon as the page is read, prints as drawn, and its PNG for meetings is rasterised from
+the same SVG. The chart's title travels in the output's metadata, for the PNG's file name.
+
+An interactive chart (a parameter bound to an input, or a selection) is drawn the same way in
+its first state, and carries its Vega-Lite spec too. A page holding one loads the chart runtime
+(vega, vega-lite and vega-embed, written once per pack in :data:`RUNTIME_PATH`) after the page
+has loaded, and ``vegaEmbed`` replaces the drawing with the live chart and its controls. Opened
+away from its pack, the page keeps the drawing and says what the controls need.
 """
 
 from __future__ import annotations
@@ -11,53 +19,111 @@ import functools
 import html
 import json
 import re
-import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 
 RENDERER = "csc_offline"
-#: The line of a chart's script that holds its spec (see :func:`spec_from_html`).
-_SPEC_LINE = re.compile(r"^  var spec = (.*);$", re.MULTILINE)
 #: Every chart container carries this class, so tests and pages can find them.
 CHART_CLASS = "cscw-chart"
+#: ... and an interactive chart this one too (its container is upgraded by the runtime).
+INTERACTIVE_CLASS = "cscw-interactive"
+#: The chart runtime, relative to the pack's pages (written once per pack by :func:`write_runtime`).
+RUNTIME_PATH = "assets/vega-runtime.js"
+#: Output metadata key holding what the pack needs of a chart beyond its HTML (its title).
+METADATA_KEY = "csc_workbench/chart"
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+#: Attributes of vega's SVG that a static drawing does without: the container names the chart for
+#: assistive technology (its children are presentational), and nothing in it takes the pointer.
+_NOT_DRAWN = re.compile(r' (?:role|aria-label|aria-roledescription|aria-hidden|pointer-events)="[^"]*"')
+_EMPTY_PATHS = re.compile(r'<path class="(?:background|foreground)" d="(?:M0,0h0v0h0Z)?"(?: display="none")?/>')
+_GEOMETRY = re.compile(r' (d|transform|x|y|x1|x2|y1|y2|width|height|r)="([^"]*)"')
+_DECIMAL = re.compile(r"-?\d+\.\d{2,}")
 
 
-def chart_html(spec: dict[str, Any], div_id: str | None = None) -> str:
-    """The ``<div>`` and ``<script>`` that render one Vega-Lite spec with the page's vegaEmbed."""
-    div_id = div_id or f"cscw-chart-{uuid.uuid4().hex[:12]}"
+def _round(match: re.Match) -> str:
+    text = f"{float(match.group(0)):.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _slim(svg: str) -> str:
+    """vega's SVG with what a drawing does not use left out and coordinates to 0.1 px (about half
+    the bytes; a tenth of a pixel is below what a screen or a printer shows)."""
+    svg = _EMPTY_PATHS.sub("", _NOT_DRAWN.sub("", svg)).replace(' opacity="1"', "")
+    return _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_DECIMAL.sub(_round, m.group(2))}"', svg)
+
+
+def draw_svg(spec: dict[str, Any]) -> str:
+    """The Vega-Lite spec drawn as SVG, offline (vl-convert; no URL may be fetched)."""
+    import vl_convert as vlc
+
+    return _slim(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+
+
+def is_interactive(spec: Any) -> bool:
+    """Whether a spec (or any of its layers and views) has a parameter bound to an input or a
+    selection: such a chart needs the runtime to respond to the reader."""
+    if isinstance(spec, Mapping):
+        params = spec.get("params", [])
+        if isinstance(params, list) and any(isinstance(p, Mapping) and ("bind" in p or "select" in p) for p in params):
+            return True
+        return any(is_interactive(v) for k, v in spec.items() if k not in ("data", "datasets"))
+    if isinstance(spec, list):
+        return any(is_interactive(v) for v in spec)
+    return False
+
+
+def chart_title(spec: Mapping[str, Any]) -> str:
+    """The chart's title as one line ("" if it has none)."""
+    title = spec.get("title", "")
+    if isinstance(title, Mapping):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title)
+
+
+def chart_html(spec: dict[str, Any]) -> str:
+    """The chart drawn as SVG in its container, named by its description (or title); an
+    interactive chart also carries its spec for the runtime."""
+    name = html.escape(str(spec.get("description") or chart_title(spec)), quote=True)
+    drawing = draw_svg(spec)
+    if not is_interactive(spec):
+        return f'<div class="{CHART_CLASS}" role="img" aria-label="{name}">{drawing}</div>'
     text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-    description = html.escape(str(spec.get("description", "")), quote=True)
     return (
-        f'<div id="{div_id}" class="{CHART_CLASS}" role="img" aria-label="{description}"></div>\n'
-        "<script>\n"
-        "(function () {\n"
-        f'  var el = document.getElementById("{div_id}");\n'
-        f"  var spec = {text};\n"
-        '  if (typeof vegaEmbed === "undefined") {\n'
-        '    el.textContent = "Chart not shown: the page lacks its offline chart library.";\n'
-        "    return;\n"
-        "  }\n"
-        '  vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(function (err) {\n'
-        '    el.textContent = "Chart failed to render: " + err;\n'
-        "  });\n"
-        "})();\n"
-        "</script>"
+        f'<div class="{CHART_CLASS} {INTERACTIVE_CLASS}">'
+        f'<div class="cscw-drawing" role="img" aria-label="{name}">{drawing}</div>'
+        f'<script type="application/json" class="cscw-spec">{text}</script></div>'
     )
 
 
-def spec_from_html(text: str) -> dict[str, Any] | None:
-    """The Vega-Lite spec inside a chart's HTML from :func:`chart_html` (None if there is none):
-    the pack draws the charts of executed notebooks as PNG from it."""
-    match = _SPEC_LINE.search(text)
-    return json.loads(match.group(1)) if match and CHART_CLASS in text else None
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart as an executed notebook holds it: its title and its SVG."""
+
+    title: str
+    svg: str
 
 
-def _bundle(spec: dict[str, Any]) -> dict[str, Any]:
-    return {"text/html": chart_html(spec)}
+def drawn_chart(output: Mapping[str, Any]) -> DrawnChart | None:
+    """The chart of a notebook output displayed with this renderer (None for any other output)."""
+    text = output.get("data", {}).get("text/html", "")
+    text = "".join(text) if isinstance(text, list) else text
+    meta = output.get("metadata", {}).get(METADATA_KEY)
+    svg = _SVG.search(text) if CHART_CLASS in text and meta is not None else None
+    return DrawnChart(str(meta.get("title", "")), svg.group(0)) if svg else None
 
 
-def _renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
+def _bundle(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"text/html": chart_html(spec)}, {METADATA_KEY: {"title": chart_title(spec)}}
+
+
+def _renderer(spec: dict[str, Any], **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return _bundle(spec)
 
 
@@ -67,7 +133,7 @@ def enable() -> None:
     alt.renderers.enable(RENDERER)
 
 
-def _unvalidated(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def _unvalidated(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], dict[str, Any]]:
     return _bundle(chart.to_dict(validate=False, context={"pre_transform": False}))
 
 
@@ -94,3 +160,55 @@ def javascript_bundle() -> str:
     import vl_convert
 
     return vl_convert.javascript_bundle()
+
+
+def write_runtime(folder: str | Path) -> Path:
+    """Write the chart runtime into a pack folder, at :data:`RUNTIME_PATH`."""
+    path = Path(folder) / RUNTIME_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(javascript_bundle(), encoding="utf-8")
+    return path
+
+
+#: The page script that draws the interactive charts live once the page has loaded: it loads the
+#: runtime beside the page and replaces each drawing with ``vegaEmbed``'s chart and controls. The
+#: container says ``data-cscw-drawn="live"`` when done (or "failed", with a note to the reader).
+_LOADER = """\
+(function () {
+  function charts() { return Array.prototype.slice.call(document.querySelectorAll(".%(cls)s")); }
+  function note(el, text) {
+    var p = document.createElement("p");
+    p.className = "cscw-chart-note";
+    p.textContent = text;
+    el.appendChild(p);
+  }
+  function draw(el) {
+    var live = document.createElement("div");
+    var spec = JSON.parse(el.querySelector("script.cscw-spec").textContent);
+    vegaEmbed(live, spec, {actions: false, renderer: "svg"}).then(function () {
+      el.querySelector(".cscw-drawing").replaceWith(live);
+      el.setAttribute("data-cscw-drawn", "live");
+    }).catch(function (err) {
+      el.setAttribute("data-cscw-drawn", "failed");
+      note(el, "The chart's controls could not be drawn (" + err + "); the chart shows its first view.");
+    });
+  }
+  window.addEventListener("load", function () {
+    var script = document.createElement("script");
+    script.src = "%(path)s";
+    script.onload = function () { charts().forEach(draw); };
+    script.onerror = function () {
+      charts().forEach(function (el) {
+        el.setAttribute("data-cscw-drawn", "failed");
+        note(el, "To use this chart's controls, open the page from its pack folder (they need %(path)s beside it).");
+      });
+    };
+    document.head.appendChild(script);
+  });
+})();
+"""
+
+
+def runtime_loader() -> str:
+    """The ``<script>`` a page with interactive charts carries (see :data:`_LOADER`)."""
+    return f'<script id="cscw-chart-runtime">\n{_LOADER % {"cls": INTERACTIVE_CLASS, "path": RUNTIME_PATH}}</script>'

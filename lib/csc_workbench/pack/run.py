@@ -14,8 +14,10 @@ or interrupted run never leaves a half-written pack where a good one was.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
+import logging
 import os
 import re
 import shutil
@@ -28,30 +30,21 @@ from pathlib import Path
 
 from csc_workbench.config import load_params
 from csc_workbench.config.errors import WorkbenchError
-from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, write_page
+from csc_workbench.measures.breakdowns import check_breakdowns
+from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, stylesheet, write_page
 from csc_workbench.pack.meeting_files import chart_pngs, write_scorecard_xlsx
+from csc_workbench.pack.pdf import PrintedPage, check_printer, write_pdf
+from csc_workbench.pack.render import RUNTIME_PATH, write_runtime
 from csc_workbench.periods import month_label, month_text, parse_month
-from csc_workbench.present.exceptions import summary_from_notebook
 from csc_workbench.store.atoms import Store
 
-#: The notebook every org unit gets, and the area notebooks (catalogue area -> notebook stem).
+#: The notebooks every org unit gets, and the notebook of an area without one of its own.
 SCORECARD = "scorecard"
 EXCEPTIONS = "exceptions"
-AREA_NOTEBOOKS: dict[str, str] = {
-    area: area
-    for area in (
-        "front_door",
-        "assessments",
-        "s47",
-        "cin",
-        "child_protection",
-        "children_in_care",
-        "care_leavers",
-        "adoption",
-        "workforce",
-        "quality_assurance",
-    )
-}
+DASHBOARD = "dashboard"
+#: Pages the pack has once, for every reader: the guidance notes and the accessibility statement.
+ONCE = {"guidance": "Guidance notes", "accessibility": "Accessibility statement"}
+GENERIC_AREA = "area"
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 KERNEL = "python3"
 #: Attempts to start a kernel (the first and two retries).
@@ -59,7 +52,6 @@ KERNEL_ATTEMPTS = 3
 #: Whose pages get PNG images of their charts: every org unit's, the authority's (default: about
 #: 0.13 s a chart, so every page's would add a third to the run), or none.
 IMAGES = ("all", "authority", "none")
-_RAG_COUNTS = re.compile(r'data-rag-counts="green=(\d+),amber=(\d+),red=(\d+)"')
 
 
 class PackError(WorkbenchError, ValueError):
@@ -85,9 +77,10 @@ class PageResult:
     error: str | None = None
     rag_counts: dict[str, int] | None = None
     attempts: int = 1
-    commentary_missing: list[str] | None = None  # red indicators without commentary (exceptions page)
+    commentary_missing: list[str] | None = None  # titles of red indicators without commentary (exceptions page)
     images: list[Path] = field(default_factory=list)  # the page's charts as PNG
     phases: dict[str, float] = field(default_factory=dict)  # seconds: execute, convert, images
+    interactive: bool = False  # the page has an interactive chart (it loads the chart runtime)
 
 
 @dataclass
@@ -97,6 +90,8 @@ class PackResult:
     index: Path
     pages: list[PageResult]
     timings: dict[str, float] = field(default_factory=dict)
+    pdf: Path | None = None  # the whole pack as one PDF (--pdf)
+    pdf_pages: list[PrintedPage] = field(default_factory=list)  # where each page landed in it
 
     @property
     def failures(self) -> list[PageResult]:
@@ -107,13 +102,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
 
 
+def area_notebook(area: str, notebooks_dir: Path) -> str:
+    """The notebook of an area: its own (``<area>.ipynb``) or else the generic area notebook."""
+    return area if (notebooks_dir / f"{area}.ipynb").exists() else GENERIC_AREA
+
+
 def validate(
     month: str, params, store: Store, org_units: list[str] | None, areas: list[str] | None, notebooks_dir: Path
 ) -> tuple[int, list[str], list[str]]:
     """(month index, org units, areas) or PackError naming what is wrong and what is allowed.
 
     ``month`` may be "latest" (the latest month in the store); ``org_units`` ["all"] means every
-    org unit; ``areas`` None means every area that has a notebook."""
+    org unit; ``areas`` None means every area of the catalogue."""
     if not store.path.exists():
         raise PackError(f"--store: {store.path} does not exist; load data first (cscw demo --ingest or cscw ingest)")
     latest = store.latest_month()
@@ -130,13 +130,12 @@ def validate(
     unknown = [u for u in units if u not in known]
     if unknown:
         raise PackError(f"--org-units: unknown {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
-    chosen = list(areas) if areas is not None else list(AREA_NOTEBOOKS)
+    chosen = list(areas) if areas is not None else list(params.catalogue.areas)
     for area in chosen:
         if area not in params.catalogue.areas:
             raise PackError(f"--areas: unknown area {area!r}; known: {', '.join(params.catalogue.areas)}")
-        if area not in AREA_NOTEBOOKS:
-            raise PackError(f"--areas: no notebook for {area!r} yet; areas with one: {', '.join(AREA_NOTEBOOKS)}")
-    for stem in [SCORECARD, EXCEPTIONS, *(AREA_NOTEBOOKS[a] for a in chosen)]:
+    dashboard = [DASHBOARD] if params.catalogue.themes else []
+    for stem in [SCORECARD, *dashboard, EXCEPTIONS, *(area_notebook(a, notebooks_dir) for a in chosen), *ONCE]:
         if not (notebooks_dir / f"{stem}.ipynb").exists():
             raise PackError(f"notebook {notebooks_dir / (stem + '.ipynb')} not found")
     return index, list(dict.fromkeys(units)), list(dict.fromkeys(chosen))
@@ -144,22 +143,28 @@ def validate(
 
 def plan_pages(
     month: str, org_units: list[str], areas: list[str], params, store_path: Path, params_folder: Path,
-    cohort: str = "all",
+    cohort: str = "all", catalogue: Path | None = None, notebooks_dir: Path = DEFAULT_NOTEBOOKS,
 ) -> list[Page]:  # fmt: skip
-    """One page per (notebook, org unit): the scorecard first, then each area's notebook."""
+    """One page per (notebook, org unit): the scorecard, the portfolio dashboard (where the
+    catalogue has themes) and the exceptions first, then a page for each area (its own notebook,
+    or the generic area notebook told which area)."""
     pages = []
+    common = {"month": month, "cohort": cohort, "store": str(store_path), "params_folder": str(params_folder),
+              "catalogue": str(catalogue) if catalogue else None}  # fmt: skip
     for org in org_units:
-        fixed = [(SCORECARD, "Scorecard"), (EXCEPTIONS, "Exceptions")]
-        for stem, title in [*fixed, *((AREA_NOTEBOOKS[a], params.catalogue.areas[a]) for a in areas)]:
-            parameters = {
-                "month": month,
-                "org_unit": org,
-                "cohort": cohort,
-                "store": str(store_path),
-                "params_folder": str(params_folder),
-            }
+        fixed = [(SCORECARD, "Scorecard", SCORECARD, {}), (EXCEPTIONS, "Exceptions", EXCEPTIONS, {})]
+        if params.catalogue.themes:
+            fixed.insert(1, (DASHBOARD, "Portfolio dashboard", DASHBOARD, {}))
+        for area in areas:
+            stem = area_notebook(area, notebooks_dir)
+            fixed.append((stem, params.catalogue.areas[area], area, {"area": area} if stem == GENERIC_AREA else {}))
+        for stem, title, name, extra in fixed:
             label = f"{title}: {org}" + (f" ({params.catalogue.cohorts[cohort]})" if cohort != "all" else "")
-            pages.append(Page(stem, org, f"{stem}_{_slug(org)}", label, parameters))
+            parameters = common | {"org_unit": org} | extra
+            pages.append(Page(stem, org, f"{_slug(name).replace('-', '_')}_{_slug(org)}", label, parameters))
+    authority = params.authority.org_units.name
+    for stem, title in ONCE.items():
+        pages.append(Page(stem, authority, stem, title, common | {"org_unit": authority}))
     return pages
 
 
@@ -172,7 +177,7 @@ from csc_workbench.store.atoms import reuse_read_connections
 
 reuse_read_connections(True)
 skip_spec_validation()
-import csc_workbench.pack.pages, csc_workbench.present.exceptions, csc_workbench.assess.scorecard
+import csc_workbench.present.area_page, csc_workbench.present.exceptions, csc_workbench.assess.scorecard
 """
 
 
@@ -182,19 +187,23 @@ class WarmKernels:
     Between pages the kernel's namespace is cleared with ``%reset -f``, so a page sees only its
     own parameters and cells; imported modules stay loaded, which is the point. ``get`` starts
     (or replaces a dead) kernel with up to ``KERNEL_ATTEMPTS`` tries; ``discard`` drops the
-    calling thread's kernel after a failure that may have left it unusable."""
+    calling thread's kernel after a failure that may have left it unusable; ``stop`` (on Ctrl-C)
+    shuts every kernel down and starts no other, so the pages still running end at once."""
 
     def __init__(self, kernel: str, cwd: Path):
         self.kernel, self.cwd = kernel, cwd
         self._local = threading.local()
         self._started: list = []
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
         self._sockets = tempfile.TemporaryDirectory(prefix="cscw-kernels-")
 
     def get(self):
         """(kernel manager, attempts it took to start it) for the calling thread."""
         from jupyter_core.utils import run_sync
 
+        if self._stopped.is_set():
+            raise RuntimeError("the pack was stopped")
         km = getattr(self._local, "km", None)
         if km is not None and run_sync(km.is_alive)():
             try:
@@ -205,6 +214,8 @@ class WarmKernels:
         self.discard()
         error: BaseException | None = None
         for attempt in range(1, KERNEL_ATTEMPTS + 1):
+            if self._stopped.is_set():
+                raise RuntimeError("the pack was stopped")
             try:
                 km = run_sync(self._start)()
             except Exception as exc:  # retried; the last error is raised
@@ -228,7 +239,7 @@ class WarmKernels:
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
-            reply = await kc.execute_interactive(WARM_UP, store_history=False, output_hook=lambda _: None, timeout=120)
+            reply = await self._execute(km, kc, WARM_UP, timeout=120)
         finally:
             kc.stop_channels()
         if reply["content"]["status"] != "ok":
@@ -236,15 +247,27 @@ class WarmKernels:
             raise WorkbenchError(f"the batch kernel's warm-up failed: {content.get('ename')}: {content.get('evalue')}")
         return km
 
-    @staticmethod
-    async def _reset(km) -> None:
+    async def _reset(self, km) -> None:
         kc = km.client()
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
-            await kc.execute_interactive("%reset -f", store_history=False, output_hook=lambda _: None, timeout=60)
+            await self._execute(km, kc, "%reset -f", timeout=60)
         finally:
             kc.stop_channels()
+
+    async def _execute(self, km, kc, code: str, timeout: float) -> dict:
+        """Run ``code`` in the kernel and return its reply; RuntimeError as soon as the kernel dies
+        or the pack is stopped (instead of waiting out ``timeout``)."""
+        task = asyncio.ensure_future(
+            kc.execute_interactive(code, store_history=False, output_hook=lambda _: None, timeout=timeout)
+        )
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.5)
+            if not task.done() and (self._stopped.is_set() or not await km.is_alive()):
+                task.cancel()
+                raise RuntimeError(f"kernel {self.kernel!r} stopped")
+        return task.result()
 
     def discard(self) -> None:
         """Shut down the calling thread's kernel, if it has one."""
@@ -256,17 +279,40 @@ class WarmKernels:
             with contextlib.suppress(Exception):  # already gone
                 run_sync(km.shutdown_kernel)(now=True)
 
+    def stop(self) -> None:
+        """Start no more kernels and shut down those running (the pages in them fail at once)."""
+        self._stopped.set()
+        self._shutdown()
+
     def shutdown_all(self) -> None:
         """Shut down every kernel started (from the thread that built the pack)."""
+        self._shutdown()
+        self._sockets.cleanup()
+
+    def _shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
-        for km in self._started:
+        with self._lock:
+            started = list(self._started)
+        for km in started:
             try:
                 if run_sync(km.is_alive)():
                     run_sync(km.shutdown_kernel)(now=True)
             except Exception:  # a kernel already gone is fine
                 pass
-        self._sockets.cleanup()
+
+
+def failure_text(exc: BaseException) -> str:
+    """Why a page failed, in one line a person can act on: for a notebook's own error the
+    exception, its message and the cell that raised it (its number and first line of code)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        source = [line for line in (exc.source or "").splitlines() if line.strip() and not line.startswith("#")]
+        cell = f"cell In [{exc.exec_count}]"  # as the kept notebook labels it
+        where = f" ({cell}: {source[0].strip()[:120]})" if source else f" ({cell})"
+        return f"{exc.ename}: {exc.evalue}{where}"
+    return f"{type(exc).__name__}: {exc}".strip()
 
 
 def _kernel_start_failure(exc: BaseException) -> bool:
@@ -279,20 +325,6 @@ def _kernel_start_failure(exc: BaseException) -> bool:
     return isinstance(exc, DeadKernelError | RuntimeError | TimeoutError)
 
 
-def _rag_counts(notebook: Path) -> dict[str, int] | None:
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/html", "")
-            text = "".join(text) if isinstance(text, list) else text
-            match = _RAG_COUNTS.search(text)
-            if match:
-                return dict(zip(("green", "amber", "red"), map(int, match.groups()), strict=True))
-    return None
-
-
 @dataclass
 class Executed:
     """A page's notebook after its run, before its HTML is written."""
@@ -303,14 +335,6 @@ class Executed:
     attempts: int
     started: float
     execute_seconds: float
-
-
-def run_page(
-    page: Page, notebooks_dir: Path, folder: Path, header: PageHeader, kernels: WarmKernels, images: bool = False
-) -> PageResult:
-    """Execute one notebook in the thread's warm kernel and write its page (and with ``images``
-    its charts as PNG in ``images/``); never raises for a notebook's own error."""
-    return finish_page(execute_page(page, notebooks_dir, folder, kernels), folder, header, images)
 
 
 def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKernels) -> Executed:
@@ -346,7 +370,7 @@ def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKer
             error = None
             break
         except Exception as exc:  # a page's failure is recorded, the pack carries on
-            error = f"{type(exc).__name__}: {exc}".strip()
+            error = failure_text(exc)
             if _kernel_start_failure(exc):
                 kernels.discard()  # a dead or wedged kernel: the next try gets a fresh one
                 continue
@@ -365,17 +389,13 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
     html_path: Path | None = folder / f"{page.output}.html"
     if executed.exists():
         try:
-            write_page(executed, html_path, page_header)
+            # the scorecard's and the dashboard's wide tables print on A4 landscape, the rest portrait
+            write_page(executed, html_path, page_header, landscape=page.notebook in (SCORECARD, DASHBOARD))
         except Exception as exc:
             error = error or f"HTML conversion failed: {type(exc).__name__}: {exc}"
             html_path = None
     else:
         html_path = None
-    counts = _rag_counts(executed) if error is None and page.notebook == SCORECARD else None
-    missing = None
-    if error is None and page.notebook == EXCEPTIONS:
-        summary = summary_from_notebook(executed)
-        missing = summary["commentary_missing"] if summary else None
     phases["convert"] = time.perf_counter() - finishing
     pngs: list[Path] = []
     if error is None and images:
@@ -383,6 +403,7 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
             pngs = chart_pngs(executed, folder / "images", page.output)
         except Exception as exc:  # the page is fine without its images: say so in the index
             error = f"chart images failed: {type(exc).__name__}: {exc}"
+    interactive = html_path is not None and RUNTIME_PATH in html_path.read_text(encoding="utf-8")
     if error is None:
         executed.unlink()  # only failed pages keep their executed notebook in the pack
     return PageResult(
@@ -392,19 +413,20 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
         executed if executed.exists() else None,
         time.perf_counter() - started,
         error,
-        counts,
-        attempts,
-        missing,
-        pngs,
-        phases | {"images": time.perf_counter() - finishing - phases["convert"]},
+        attempts=attempts,
+        images=pngs,
+        phases=phases | {"images": time.perf_counter() - finishing - phases["convert"]},
+        interactive=interactive,
     )
 
 
 def index_html(
-    month: int, header: PageHeader, results: list[PageResult], folder: Path, workbook: Path | None = None
-) -> str:
+    month: int, header: PageHeader, results: list[PageResult], folder: Path, workbook: Path | None = None,
+    pdf: Path | None = None,
+) -> str:  # fmt: skip
     """index.html: every page with its org unit, status, RAG counts and chart images; failures
-    linked; the files for meetings (the scorecard workbook, the images folder) above."""
+    linked; the files for meetings (the pack as one PDF, the scorecard workbook, the images
+    folder) above."""
     rows = []
     for r in results:
         link = (
@@ -415,7 +437,7 @@ def index_html(
         if r.ok and r.commentary_missing:
             names = html.escape(", ".join(r.commentary_missing))
             status = (
-                '<td class="status-ok">ok<br><small class="commentary-missing" style="color:#D55E00">'
+                '<td class="status-ok">ok<br><small class="commentary-missing" style="color:#B34700">'
                 f"red without commentary: {names}</small></td>"
             )
         elif r.ok:
@@ -426,9 +448,9 @@ def index_html(
                 if r.notebook
                 else ""
             )
-            first = html.escape((r.error or "").splitlines()[0][:300] if r.error else "")
+            first = html.escape((r.error or "").splitlines()[0][:500] if r.error else "")
             status = (
-                '<td class="status-failed" style="color:#D55E00;font-weight:bold">'
+                '<td class="status-failed" style="color:#B34700;font-weight:bold">'
                 f"FAILED{nb}<br><small>{first}</small></td>"
             )
         counts = r.rag_counts
@@ -449,6 +471,11 @@ def index_html(
         f"<th>Chart images</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     files = []
+    if pdf is not None:
+        files.append(
+            f'<a class="cscw-pdf" href="{html.escape(pdf.relative_to(folder).as_posix())}">{html.escape(pdf.name)}</a>'
+            " (the whole pack as one PDF, A4, with a bookmark per page, for committee papers)"
+        )
     if workbook is not None:
         files.append(
             f'<a class="cscw-workbook" href="{html.escape(workbook.relative_to(folder).as_posix())}">'
@@ -461,11 +488,19 @@ def index_html(
     head = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, title)
     synthetic = f"<!-- {SYNTHETIC_LABEL} -->" if header.synthetic else ""
     return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-        f'<body style="font-family:sans-serif">{synthetic}{head.html()}<main style="padding:0 16px">{meeting}{table}'
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        f"<title>{html.escape(title)}</title>{stylesheet(head)}</head>"
+        f"<body>{synthetic}{head.html()}<main>{meeting}{table}"
         "</main>"
         "</body></html>\n"
     )
+
+
+def data_as_at(store: Store, month: int) -> str:
+    """The date the month's figures are as at (from the data loaded, never the build date)."""
+    as_at = store.data_as_at(month)
+    return as_at.strftime("%d %B %Y").lstrip("0") if as_at is not None else "not recorded"
 
 
 def _publish(build: Path, final: Path) -> None:
@@ -495,27 +530,39 @@ def build_pack(
     kernel: str = KERNEL,
     cohort: str = "all",
     images: str = "authority",
+    catalogue: str | Path | None = None,
+    pdf: bool = False,
 ) -> PackResult:
-    """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc)."""
+    """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc);
+    ``catalogue`` replaces the params folder's catalogue.yml; ``pdf`` prints the pack into one PDF
+    beside the pages (:mod:`csc_workbench.pack.pdf`)."""
     from tqdm.auto import tqdm
 
-    from csc_workbench.assess.scorecard import scorecard
-    from csc_workbench.pack.pages import data_as_at
+    from csc_workbench.assess.scorecard import rag_counts, scorecard
+    from csc_workbench.config.commentary import load_commentary
+    from csc_workbench.present.exceptions import red_without_commentary
 
     started = time.perf_counter()
     params_folder, store_path = Path(params_folder).resolve(), Path(store_path).resolve()
     notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_root).resolve()
-    params = load_params(params_folder)
+    catalogue = Path(catalogue).resolve() if catalogue is not None else None
+    params = load_params(params_folder, catalogue)
+    check_breakdowns(params.catalogue, str(catalogue or params_folder / "catalogue.yml"))
     store = Store(store_path)
     index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
     if cohort not in params.catalogue.cohorts:
         raise PackError(f"--cohort: unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
     if images not in IMAGES:
         raise PackError(f"--images: {images!r} is not one of {', '.join(IMAGES)}")
+    if pdf:
+        check_printer()
     drawn = {"all": set(units), "authority": {params.authority.org_units.name}, "none": set()}[images]
     month = month_text(index)
-    pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort)
-    header = PageHeader(params.authority.name, month_label(index), data_as_at(store), params.authority.synthetic)
+    pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort, catalogue, notebooks_dir)
+    header = PageHeader(params.authority.name, month_label(index), data_as_at(store, index), params.authority.synthetic)
+    # what the index says of each page comes from the run's own data, never from the pages' HTML
+    cards = {org: scorecard(store, params, index, org, cohort) for org in units}
+    commentary = load_commentary(params, index)
     timings = {"validate": time.perf_counter() - started}
 
     out_root.mkdir(parents=True, exist_ok=True)
@@ -540,19 +587,34 @@ def build_pack(
                 running = {pool.submit(execute_page, p, notebooks_dir, build, kernels): i for i, p in enumerate(pages)}
 
                 def tick(done) -> None:
+                    if done.cancelled():
+                        return
                     if done.exception() is None:
                         result = done.result()
                         bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
                     bar.update()
 
                 finishing = {}
-                for future in as_completed(running):
-                    i = running[future]
-                    task = finisher.submit(finish_page, future.result(), build, header, pages[i].org_unit in drawn)
-                    task.add_done_callback(tick)
-                    finishing[task] = i
-                for future in as_completed(finishing):
-                    results[finishing[future]] = future.result()
+                try:
+                    for future in as_completed(running):
+                        i = running[future]
+                        task = finisher.submit(finish_page, future.result(), build, header, pages[i].org_unit in drawn)
+                        task.add_done_callback(tick)
+                        finishing[task] = i
+                    for future in as_completed(finishing):
+                        results[finishing[future]] = future.result()
+                except BaseException:  # Ctrl-C: drop the pages not started, end those running, quietly
+                    papermill_log = logging.getLogger("papermill")
+                    was_disabled, papermill_log.disabled = papermill_log.disabled, True
+                    try:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        finisher.shutdown(wait=False, cancel_futures=True)
+                        kernels.stop()
+                        pool.shutdown()
+                        finisher.shutdown()
+                    finally:
+                        papermill_log.disabled = was_disabled
+                    raise
         finally:
             kernels.shutdown_all()
         ordered = [results[i] for i in range(len(pages))]
@@ -560,11 +622,32 @@ def build_pack(
         notebooks = build / "notebooks"
         if notebooks.exists() and not any(notebooks.iterdir()):
             notebooks.rmdir()
-        cards = {org: scorecard(store, params, index, org, cohort) for org in units}
+        for r in ordered:
+            if r.ok and r.page.notebook == SCORECARD:
+                r.rag_counts = rag_counts(cards[r.page.org_unit])
+            if r.ok and r.page.notebook == EXCEPTIONS:
+                r.commentary_missing = red_without_commentary(cards[r.page.org_unit], params, commentary)
         area_titles = dict(params.catalogue.areas)
         workbook = write_scorecard_xlsx(cards, build / "scorecard.xlsx", area_titles, header)
         timings["workbook"] = time.perf_counter() - executing - timings["execute"]
-        (build / "index.html").write_text(index_html(index, header, ordered, build, workbook), encoding="utf-8")
+        if any(r.interactive for r in ordered):  # one copy of the chart runtime for the pages that load it
+            write_runtime(build)
+        pack_pdf, printed = None, []
+        if pdf:
+            printing = time.perf_counter()
+            pack_pdf = build / f"csc_performance_pack_{month}.pdf"
+            title = f"Children's social care performance pack: {header.month_label}: {header.authority}"
+            # a bookmark per page under its org unit's; the pages the pack has once at the top level
+            shown = [
+                PrintedPage(r.page.title, None if r.page.notebook in ONCE else r.page.org_unit, r.html)
+                for r in ordered
+                if r.ok and r.html
+            ]
+            printed = write_pdf(shown, pack_pdf, title, header.authority)
+            timings["pdf"] = time.perf_counter() - printing
+        (build / "index.html").write_text(
+            index_html(index, header, ordered, build, workbook, pack_pdf), encoding="utf-8"
+        )
         final = out_root / month
         _publish(build, final)
     except BaseException:
@@ -574,5 +657,8 @@ def build_pack(
         r.html = final / r.html.relative_to(build) if r.html else None
         r.notebook = final / r.notebook.relative_to(build) if r.notebook else None
         r.images = [final / i.relative_to(build) for i in r.images]
+    printed = [PrintedPage(p.title, p.org_unit, final / p.html.relative_to(build), p.first, p.pages) for p in printed]
     timings["total"] = time.perf_counter() - started
-    return PackResult(month, final, final / "index.html", ordered, timings)
+    return PackResult(
+        month, final, final / "index.html", ordered, timings, final / pack_pdf.name if pack_pdf else None, printed
+    )

@@ -7,14 +7,22 @@ Every function takes a tidy, already aggregated pandas frame and returns an Alta
   whose reason shows in the tooltip and in the subtitle (tooltips do not survive in images);
 - :func:`neighbour_bar_chart`: the authority against its statistical neighbours, ranked best
   first by polarity, the authority highlighted, the SN and England averages marked;
-- :func:`small_multiples`: one small trend per org unit, sharing the y axis;
+- :func:`small_multiples`: one small trend per org unit with a figure, sharing the y axis;
 - :func:`funnel_plot`: org unit rates against their denominators with 95% and 99.8% control
   limits around the authority rate (the sound way to compare small teams);
-- :func:`annual_trend_chart`: annual values (year ending 31 March) against benchmarks.
+- :func:`annual_trend_chart`: annual values (year ending 31 March) against benchmarks, up to
+  the report month's financial year;
+- :func:`breakdown_chart`: each category's share of a breakdown.
 
 Every chart has a title, axis titles with units and a text alternative (the Vega-Lite
-``description``) written from the data. RAG colours come from :data:`RAG_COLOURS` everywhere
-(Okabe-Ito, colour-blind safe) and are always paired with a label or a shape.
+``description``) written from the data. Value axes show movement: lines and points get an axis
+fitted to the data, targets and benchmarks (and band edges near them), bars start at zero;
+ticks are round. Missing figures are gaps, never zeros, and each reason is said once, in month
+names, for all the months it explains. Labels never overlap (those that cannot be placed are
+named instead) and long names are wrapped, not cut. Charts are :data:`CHART_WIDTH` wide, the
+width of the page, in the HTML pack and in images alike. RAG colours come from
+:data:`RAG_COLOURS` everywhere (Okabe-Ito, colour-blind safe) and are always paired with a label
+or a shape.
 
 Charts embed their data inline (no URLs, whatever Altair data transformer is enabled) and only
 the columns they draw; frames that look child-level are refused. :func:`to_png` and
@@ -29,25 +37,28 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from csc_workbench.assess.rag import Margin
+from csc_workbench.bands import Margin
 from csc_workbench.config.catalogue import Indicator, Polarity, RangeBands, ThresholdBands, ToleranceBands, Unit
-from csc_workbench.periods import month_label, month_text, parse_month
+from csc_workbench.periods import financial_year_start, month_label, month_text, parse_month
 
 __all__ = [
     "BAND_OPACITY",
+    "CHART_WIDTH",
     "MAX_ROWS",
     "RAG_COLOURS",
     "RAG_LABELS",
     "RAG_SHAPES",
     "Band",
+    "ValueAxis",
     "annual_trend_chart",
     "bands_for",
+    "breakdown_chart",
     "chart_data_rows",
     "control_limits",
     "funnel_plot",
@@ -218,39 +229,117 @@ _POLARITY_WORDS = {
 }
 
 
-def _nice_ceiling(x: float) -> float:
-    """The next multiple of half a power of ten at or above x: 26.4 -> 30, 63 -> 65, 1816 -> 2000."""
-    if x <= 0:
-        return 1.0
-    step = 10 ** math.floor(math.log10(x)) / 2
-    return float(math.ceil(x / step - 1e-9) * step)
+# --- value axes and labels ---------------------------------------------------------------
+
+#: Total width in pixels of a full-width chart, axes, labels and legends included (Vega-Lite
+#: ``autosize: fit-x``): a number, not "container", because the pack's pages and the PNGs that
+#: vl-convert draws use the same spec, and a PNG has no container to fill.
+CHART_WIDTH = 900
+_FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+#: Names (of authorities, org units, categories) longer than this many characters are wrapped.
+NAME_WIDTH = 28
+#: Categories of a breakdown longer than this many characters are wrapped.
+CATEGORY_WIDTH = 40
+#: Labels of 10 px text whose centres are closer than this many pixels overlap.
+LABEL_HEIGHT = 13
+#: A generous width in pixels of one character of 10 px text, to keep labels apart.
+_CHAR_WIDTH = 6.0
 
 
-def _spread(values: Sequence[float], gap: float) -> list[float]:
-    """Label positions near ``values`` but at least ``gap`` apart (labels of close lines)."""
+class ValueAxis(NamedTuple):
+    """A value axis: its domain and the round values of its ticks."""
+
+    low: float
+    high: float
+    ticks: list[float]
+
+
+def _round_ends(low: float, high: float, ticks: int) -> tuple[float, float, float]:
+    """The ends, at multiples of a round step (1, 2 or 5 times a power of ten), that hold
+    [low, high] most tightly with at most ``ticks`` + 2 intervals, and the step."""
+    power = math.floor(math.log10((high - low) / ticks))
+    steps = [m * 10.0**k for k in (power - 1, power, power + 1) for m in (1, 2, 5)]
+    ends = [(math.floor(low / s + 1e-9) * s, math.ceil(high / s - 1e-9) * s, s) for s in steps]
+    fitting = [e for e in ends if round((e[1] - e[0]) / e[2]) <= ticks + 2]  # the largest step always fits
+    return min(fitting, key=lambda e: e[1] - e[0])
+
+
+def _value_axis(
+    values: Iterable[float | None],
+    *,
+    percent: bool,
+    bar: bool = False,
+    edges: Iterable[float | None] = (),
+    ticks: int = 6,
+) -> ValueAxis:
+    """The value axis for ``values`` (the data, targets and benchmarks drawn), with round ticks.
+
+    Lines and points get an axis fitted to the values with a tenth of their span to spare, so
+    that a movement from 85% to 95% fills the chart; band ``edges`` within one span of the values
+    are shown too. Bars (``bar``) always start at zero. The axis never goes below zero for values
+    that do not, nor above 100 for percentages that do not.
+    """
+    found = [float(v) for v in values if not _missing(v)] or [0.0, 100.0 if percent else 1.0]
+    low, high = min(found), max(found)
+    if bar:
+        low, high = min(low, 0.0), max(high, 0.0)
+    else:
+        reach = max(high - low, abs(high) * 0.05)
+        near = [float(e) for e in edges if not _missing(e) and low - reach <= float(e) <= high + reach]
+        low, high = min([low, *near]), max([high, *near])
+    pad = (high - low) * 0.1 or max(abs(high) * 0.1, 1.0)  # a constant series: a band around it
+    low, high = (low if bar and low == 0 else low - pad), high + pad
+    low, high, step = _round_ends(low, high, ticks)
+    if min(found) >= 0:
+        low = max(low, 0.0)
+    if percent and max(found) <= 100:
+        high = min(high, 100.0)
+    count = round((high - low) / step)
+    return ValueAxis(float(low), float(high), [round(low + i * step, 10) for i in range(count + 1)])
+
+
+def _spread(values: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Label positions as near ``values`` as they can be, at least ``gap`` apart and inside
+    ``[low, high]`` with half a gap to spare (the labels of close lines, nudged apart)."""
     order = sorted(range(len(values)), key=lambda i: values[i])
-    placed: list[float] = [0.0] * len(values)
+    placed = [0.0] * len(values)
     previous = -math.inf
     for i in order:
-        placed[i] = max(values[i], previous + gap)
+        placed[i] = max(min(max(values[i], low + gap / 2), high - gap / 2), previous + gap)
         previous = placed[i]
+    following = high + gap / 2
+    for i in reversed(order):
+        placed[i] = min(placed[i], following - gap)
+        following = placed[i]
     return placed
 
 
-def _domain(values: Iterable[float | None], percent: bool, zero: bool = True) -> tuple[float, float]:
-    """Y domain holding every value, from zero (unless told otherwise), percentages up to 100."""
-    found = [float(v) for v in values if not _missing(v)]
-    if not found:
-        return 0.0, 100.0 if percent else 1.0
-    top = max(found)
-    high = _nice_ceiling(top * 1.1 if top > 0 else 1.0)
-    if percent:
-        high = min(high, 100.0) if top <= 100 else high
-    if zero and min(found) >= 0:
-        return 0.0, high
-    low = min(found)
-    span = (top - low) or abs(low) or 1.0
-    return low - span * 0.1, high
+def _band_labels(bands: Sequence[Mapping[str, Any]], taken: Sequence[float], gap: float) -> list[dict]:
+    """A label for each RAG band, inside the band at the height nearest its middle that is at
+    least ``gap`` from every label already placed (``taken``, then each band label placed). A
+    band too narrow for its label gets none: the colour key names it."""
+    placed = list(taken)
+    labels = []
+    for band in bands:
+        bottom, top = band["low"] + gap / 2, band["high"] - gap / 2
+        if bottom > top:
+            continue
+        middle = (band["low"] + band["high"]) / 2
+        nudged = (p + side * gap for p in placed for side in (-1, 1))
+        candidates = [min(max(c, bottom), top) for c in (middle, bottom, top, *nudged)]
+        free = [c for c in candidates if all(abs(c - p) >= gap * (1 - 1e-9) for p in placed)]
+        if free:
+            position = min(free, key=lambda c: abs(c - middle))
+            placed.append(position)
+            labels.append({"label": band["rag"], "position": position, "colour": band["colour"]})
+    return labels
+
+
+def _wrap_labels(values: Iterable[str], chars: int) -> str | None:
+    """A Vega ``labelExpr`` that breaks the labels longer than ``chars`` characters into lines
+    (axis and header labels are cut off otherwise), or None when every label is short."""
+    long = {v: textwrap.wrap(v, chars) for v in values if len(v) > chars}
+    return f"{json.dumps(long)}[datum.value] || datum.value" if long else None
 
 
 #: Longer title and subtitle lines are wrapped, so that a long title never widens the chart.
@@ -299,6 +388,184 @@ def _rag_key(value: Any) -> str:
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def _and(items: Sequence[str]) -> str:
+    """Items in words: "a", "a and b", "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- why a figure is missing, in reader words ---------------------------------------------
+
+_MONTH_CODE = re.compile(r"\b(\d{4})-(\d{2})\b")
+#: A month in a window's note: "Feb 2025" (or "2025-02", as notes used to name months).
+_MONTH = r"(?:[A-Z][a-z]{2} \d{4}|\d{4}-\d{2})"
+_MONTH_NUMBERS = {month_label(m).split()[0]: m for m in range(12)}
+_UNAVAILABLE = re.compile(rf"^({_MONTH}) (?:not |un)available:\s*(.+)$", re.DOTALL)
+_COVERS_GAP = re.compile(rf"^(?:covers|includes) ({_MONTH}), (?:which is not |un)available:\s*(.+)$", re.DOTALL)
+_NO_FIGURE_FOR = re.compile(
+    rf"^no (?:usable monthly )?figure for ({_MONTH}(?:, {_MONTH})*)(?: and (\d+) more months?| (\.\.\.))?$"
+)
+_NO_WINDOW = re.compile(r"^a snapshot measure has no \w+ window$")
+#: Notes (or statuses, where a month has no note) and what a reader is told instead.
+_NOTE_WORDS = {
+    "no figure": "",
+    "missing": "",
+    "unavailable": "not available",
+    "not applicable": "not applicable",
+    "denominator is zero": "nothing to count: the denominator is zero",
+}
+
+
+def _month_of(text: str) -> int:
+    """The month index of "Feb 2025" or "2025-02"."""
+    if "-" in text:
+        return parse_month(text)
+    name, year = text.split()
+    return int(year) * 12 + _MONTH_NUMBERS[name]
+
+
+def _in_words(text: str) -> str:
+    """Month codes in a reason as month names ("2025-02" -> "Feb 2025"); financial years such
+    as "2025-26" are left alone."""
+
+    def name(match: re.Match[str]) -> str:
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12 or month == (year + 1) % 100:
+            return match.group(0)
+        return month_label(year * 12 + month - 1)
+
+    return _MONTH_CODE.sub(name, text)
+
+
+class _Reason(NamedTuple):
+    """Why a figure is missing. ``kind`` "plain": ``text`` says why ("" when there is just no
+    figure); "gap": the figures are or cover ``months``, unavailable because of ``text``;
+    "lacking": the figures cover ``months`` that have no data, and ``more`` later months
+    besides where the note named only the first few (-1: how many is not said)."""
+
+    kind: str
+    text: str = ""
+    months: tuple[int, ...] = ()
+    more: int = 0
+
+
+def _reason(note: Any, status: Any = None, period: int | None = None) -> _Reason:
+    """The reason in the note of a window (or its status, where there is no note) ending in
+    ``period``, as :func:`csc_workbench.assess.windows.window_values` words it."""
+    text = "" if _missing(note) else str(note).strip()
+    text = text or ("" if _missing(status) else str(status).strip())
+    if match := _UNAVAILABLE.match(text) or _COVERS_GAP.match(text):
+        return _Reason("gap", match.group(2).strip(), (_month_of(match.group(1)),))
+    if match := _NO_FIGURE_FOR.match(text):
+        months = tuple(_month_of(m.strip()) for m in match.group(1).split(", "))
+        if months == (period,):  # a month's own figure
+            return _Reason("plain")
+        more = int(match.group(2)) if match.group(2) else -1 if match.group(3) else 0
+        return _Reason("lacking", months=months, more=more)
+    if _NO_WINDOW.match(text):
+        return _Reason("plain", "a month-end figure has no rolling window")
+    return _Reason("plain", _NOTE_WORDS.get(text, _in_words(text)))
+
+
+def _keys(reasons: Sequence[_Reason]) -> list[tuple]:
+    """A key for each reason: figures with the same key share a reason (and are explained
+    together). Figures lacking data share one where the months they lack touch or overlap."""
+    keys: list[tuple] = []
+    clusters: list[set[int]] = []
+    for reason in reasons:
+        if reason.kind != "lacking":
+            keys.append((reason.kind, reason.text))
+            continue
+        near = {m + d for m in reason.months for d in (-1, 0, 1)}
+        index = next((i for i, c in enumerate(clusters) if c & near), len(clusters))
+        if index == len(clusters):
+            clusters.append(set())
+        clusters[index] |= set(reason.months)
+        keys.append(("lacking", index))
+    return keys
+
+
+def _merged(reasons: Sequence[_Reason], months: Iterable[int] = ()) -> _Reason:
+    """One reason for figures sharing it (of ``months``, when they are monthly): the months
+    unavailable or lacking data of each, together; just the reason where the figures are of the
+    unavailable months themselves."""
+    first = reasons[0]
+    named = {m for r in reasons for m in r.months}
+    if first.kind == "gap":
+        return _Reason("plain", first.text) if named == set(months) else first._replace(months=tuple(sorted(named)))
+    if first.kind != "lacking":
+        return first
+    # months a note left unnamed may be named by another note (of the next window, say)
+    more = any(r.more < 0 or sum(m > max(r.months) for m in named) < r.more for r in reasons if r.more)
+    return first._replace(months=tuple(sorted(named)), more=-1 if more else 0)
+
+
+def _why(reason: _Reason, several: bool = False) -> str:
+    """The reason in words ("" when there is just no figure)."""
+    covers = "these figures cover" if several else "this figure covers"
+    if reason.kind == "gap":
+        return f"{covers} {_months_text(reason.months)} ({reason.text})"
+    if reason.kind == "lacking":
+        more = " and other months" if reason.more else ""
+        return f"{covers} months with no data ({_months_text(reason.months)}{more})"
+    return reason.text
+
+
+def _no_figure(when: str, reason: _Reason, several: bool) -> str:
+    """The sentence for figures missing for one reason, as "No figure for Aug to Oct 2024: these
+    figures cover months with no data (Sep to Nov 2023)" or "No figure for Feb 2025 (system
+    migration)"."""
+    words = _why(reason, several)
+    if not words:
+        return f"No figure for {when}"
+    return f"No figure for {when} ({words})" if reason.kind == "plain" else f"No figure for {when}: {words}"
+
+
+def _months_text(months: Iterable[int]) -> str:
+    """Months as runs: "Feb 2025", "Aug to Oct 2024", "Nov 2025 to Jan 2026 and Mar 2026"."""
+    runs: list[list[int]] = []
+    for m in sorted(set(months)):
+        if runs and m == runs[-1][1] + 1:
+            runs[-1][1] = m
+        else:
+            runs.append([m, m])
+
+    def run(first: int, last: int) -> str:
+        if first == last:
+            return month_label(first)
+        start = month_label(first).split()[0] if first // 12 == last // 12 else month_label(first)
+        return f"{start} to {month_label(last)}"
+
+    return _and([run(first, last) for first, last in runs])
+
+
+def _gap_lines(gaps: pd.DataFrame, units: Sequence[str] | None = None) -> list[str]:
+    """A sentence for each reason months have no figure, its months together (``gaps``:
+    ``period``, ``note``, ``status`` and, with ``units`` the org units drawn, ``org_unit``).
+    Org units are named where not all of them share the months and the reason."""
+    reasons = [
+        _reason(note, status, int(period))
+        for note, status, period in zip(gaps["note"], gaps["status"], gaps["period"], strict=True)
+    ]
+    per_key: dict[tuple, dict[str, list[tuple[int, _Reason]]]] = {}
+    for key, reason, period, unit in zip(
+        _keys(reasons), reasons, gaps["period"], gaps["org_unit"] if units else [""] * len(gaps), strict=True
+    ):
+        per_key.setdefault(key, {}).setdefault(unit, []).append((int(period), reason))
+    lines: list[tuple[int, str]] = []
+    for per_unit in per_key.values():
+        together: dict[tuple[int, ...], list[str]] = {}
+        for unit, found in per_unit.items():
+            together.setdefault(tuple(sorted(m for m, _ in found)), []).append(unit)
+        for months, names in together.items():
+            when = _months_text(months)
+            if units and len(names) < len(units):
+                when += f" in {_and(names)}"
+            reason = _merged([r for name in names for _, r in per_unit[name]], months)
+            lines.append((months[0], _no_figure(when, reason, len(months) > 1)))
+    return [line for _, line in sorted(lines, key=lambda item: item[0])]
 
 
 # --- bands from the catalogue -------------------------------------------------------------
@@ -381,7 +648,6 @@ def _band_rows(bands: Iterable[Sequence[Any]] | None, low: float, high: float, u
             {
                 "low": bottom,
                 "high": top,
-                "middle": (bottom + top) / 2,
                 "rag": RAG_LABELS[key],
                 "band": f"{RAG_LABELS[key]}: {words}",
                 "colour": RAG_COLOURS[key],
@@ -394,37 +660,37 @@ def _band_rows(bands: Iterable[Sequence[Any]] | None, low: float, high: float, u
 
 
 def _trend_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
-    """One row per month from the first to the last (holes filled as missing), with a label,
-    an ``ok`` flag, the note for every month not ok, and ``segment`` numbering runs of ok months."""
+    """One row per month from the first to the last (holes filled as missing), with its index
+    ``period``, a label, an ``ok`` flag, the note and, for every month not ok, the ``reason`` in
+    reader words, and ``segment`` numbering runs of ok months."""
     months = [_month_index(m) for m in frame["month"]]
     if len(set(months)) != len(months):
         raise ValueError(f"{what}: a month appears twice; chart one indicator and org unit at a time")
     extra = [c for c in ("rag", "target") if c in frame.columns]
     work = pd.DataFrame(
         {
-            "_m": months,
+            "period": months,
             "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, copy=True),
             "status": _objects(frame["status"]),
             "note": _objects(frame["note"]),
             **{c: _objects(frame[c]) for c in extra},
         }
-    ).set_index("_m")
+    ).set_index("period")
     if months:
         work = work.reindex(range(min(months), max(months) + 1))
     filled = work["status"].isna()
     work.loc[filled, "status"] = "missing"
-    work.loc[filled, "note"] = [f"no figure for {month_text(int(m))}" for m in work.index[filled]]
+    work.loc[filled, "note"] = [f"no figure for {month_label(int(m))}" for m in work.index[filled]]
     ok = (work["status"] == OK).to_numpy() & work["value"].notna().to_numpy()
     no_value = (work["status"] == OK).to_numpy() & ~ok
     work.loc[no_value, "status"] = "missing"
-    work.loc[no_value, "note"] = "status ok but no value given"
-    # every month that is not ok says why (its status, when the frame gives no note)
-    work["note"] = [
-        str(s) if not good and (_missing(n) or not str(n).strip()) else (None if _missing(n) else str(n))
-        for n, s, good in zip(work["note"], work["status"], ok, strict=True)
-    ]
+    work.loc[no_value, "note"] = "no value given"
     work.loc[~ok, "value"] = np.nan
     work["ok"] = ok
+    work["reason"] = [
+        None if good else (_why(_merged([_reason(n, s, int(m))], [int(m)])) or "no figure")
+        for n, s, m, good in zip(work["note"], work["status"], work.index, ok, strict=True)
+    ]
     work["segment"] = np.cumsum(~ok)
     work["month"] = [month_text(int(m)) for m in work.index]
     work["month_label"] = [month_label(int(m)) for m in work.index]
@@ -432,25 +698,30 @@ def _trend_frame(frame: pd.DataFrame, what: str) -> pd.DataFrame:
         work["rag"] = [RAG_LABELS[_rag_key(r)] if good else None for r, good in zip(work["rag"], ok, strict=True)]
     if "target" in work.columns:
         work["target"] = pd.to_numeric(work["target"], errors="coerce")
-    return work.reset_index(drop=True)
+    return work.reset_index()
 
 
-def _x_month(labels: list[str]) -> alt.X:
-    return alt.X(
-        "month_label:O",
-        title="Month",
-        sort=labels,
-        scale=alt.Scale(domain=labels),
-        axis=alt.Axis(labelAngle=-45),
+#: Month labels ("Nov 2025") print on two lines, month above year, so that they stay level.
+_TWO_LINES = "split(datum.value, ' ')"
+
+
+def _x_month(labels: list[str], title: str | None = "Month", shown: list[str] | None = None) -> alt.X:
+    axis = alt.Axis(labelAngle=0, labelExpr=_TWO_LINES, **({"values": shown} if shown is not None else {}))
+    return alt.X("month_label:O", title=title, sort=labels, scale=alt.Scale(domain=labels), axis=axis)
+
+
+def _y_value(field: str, title: str | list[str], axis: ValueAxis) -> alt.Y:
+    return alt.Y(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False),
+        axis=alt.Axis(values=axis.ticks),
     )
 
 
-def _y_value(field: str, title: str, domain: tuple[float, float]) -> alt.Y:
-    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(domain=list(domain), nice=False, zero=False))
-
-
 def _rag_encodings(present: Iterable[str]) -> tuple[alt.Color, alt.Shape]:
-    """Colour and shape of RAG-rated points, over the ratings present, in a fixed order."""
+    """Colour and shape of RAG ratings (points, and bands that share their key), over the
+    ratings present, in a fixed order."""
     keys = [k for k in RAG_COLOURS if RAG_LABELS[k] in set(present)]
     domain = [RAG_LABELS[k] for k in keys]
     legend = alt.Legend(title="RAG", orient="bottom", symbolOpacity=1)
@@ -459,14 +730,13 @@ def _rag_encodings(present: Iterable[str]) -> tuple[alt.Color, alt.Shape]:
     return colour, shape
 
 
-def _gap_reasons(notes: Iterable[str]) -> list[str]:
-    """Distinct reasons, without the leading '2026-04 unavailable:' that window notes carry."""
-    reasons: list[str] = []
-    for note in notes:
-        text = re.sub(r"^\d{4}-\d{2} unavailable:\s*", "", str(note))
-        if text not in reasons:
-            reasons.append(text)
-    return reasons
+def _margin_text(rows: list[dict], axis: ValueAxis, title: str, **style: Any) -> alt.Chart:
+    """Labels in the margin right of the plot, each at its ``position`` on the value axis."""
+    return (
+        alt.Chart(_data(rows))
+        .mark_text(x="width", dx=6, align="left", baseline="middle", fontSize=10, **style)
+        .encode(y=_y_value("position", title, axis), text="label:N")
+    )
 
 
 def trend_chart(
@@ -478,7 +748,7 @@ def trend_chart(
     bands: Iterable[Sequence[Any]] | None = None,
     benchmarks: Mapping[str, float | None] | None = None,
     polarity: Polarity | str | None = None,
-    width: int = 520,
+    width: int = CHART_WIDTH,
     height: int = 260,
 ) -> alt.LayerChart:
     """Monthly trend of one indicator for one org unit.
@@ -492,8 +762,12 @@ def trend_chart(
     ``unit`` is the y axis title ("% of referrals") or a catalogue unit code. ``target`` is a
     dashed rule; ``bands`` are (low, high, rag) in value units (None = open-ended, see
     :func:`bands_for`), shaded behind and clipped to the axis; ``benchmarks`` maps a label
-    ("SN average 2025") to a value drawn as a labelled rule. Months not ok are gaps in the line,
-    marked by a dotted rule and a hollow square on the baseline whose tooltip gives the reason.
+    ("SN average 2025") to a value drawn as a labelled rule. The value axis is fitted to the
+    values, targets, benchmarks and the band edges near them. The labels of the target, the
+    benchmarks and the bands sit right of the plot, apart; a band too narrow for its label is
+    named by the colour key. Months not ok are gaps in the line, marked by a dotted rule whose
+    tooltip gives the reason; the subtitle says each reason once, for all the months it explains.
+    ``width`` is the whole chart's.
     """
     title = _check_title(title)
     _require(frame, ("month", "value", "status", "note"), "trend_chart")
@@ -504,31 +778,26 @@ def trend_chart(
     polarity = _polarity(polarity)
     bench = {str(k): float(v) for k, v in (benchmarks or {}).items() if not _missing(v)}
     targets = list(data["target"]) if "target" in data.columns else []
-    low, high = _domain([*data["value"], target, *targets, *bench.values()], percent)
+    bands = list(bands or [])
+    edges = [edge for band in bands for edge in band[:2]]
+    axis = _value_axis([*data["value"], target, *targets, *bench.values()], percent=percent, edges=edges)
     labels = list(data["month_label"])
     x = _x_month(labels)
+    ok_rows = data[data["ok"]]
+    band_rows = _band_rows(bands, axis.low, axis.high, unit)
+    rated = "rag" in data.columns
+    present = [b["rag"] for b in band_rows] + (list(ok_rows["rag"].fillna(RAG_LABELS["none"])) if rated else [])
+    colour, shape = _rag_encodings(present)
     layers: list[alt.Chart] = []
-
-    band_rows = _band_rows(bands, low, high, unit)
     if band_rows:
         layers.append(
             alt.Chart(_data(band_rows))
             .mark_rect(fillOpacity=BAND_OPACITY)
             .encode(
-                y=_y_value("low", axis_title, (low, high)),
+                y=_y_value("low", axis_title, axis),
                 y2="high:Q",
-                color=alt.Color("colour:N", scale=None),
+                color=colour,
                 tooltip=[alt.Tooltip("band:N", title="RAG band")],
-            )
-        )
-        layers.append(
-            alt.Chart(_data(band_rows))
-            .mark_text(align="left", baseline="middle", dx=4, fontSize=9, fontWeight="bold")
-            .encode(
-                x=alt.XDatum(labels[0], type="ordinal"),
-                y=_y_value("middle", axis_title, (low, high)),
-                text="rag:N",
-                color=alt.Color("colour:N", scale=None),
             )
         )
 
@@ -542,7 +811,7 @@ def trend_chart(
             alt.Chart(_data(rows))
             .mark_rule(strokeDash=[2, 2], size=1.5)
             .encode(
-                y=_y_value("value", axis_title, (low, high)),
+                y=_y_value("value", axis_title, axis),
                 color=alt.Color("colour:N", scale=None),
                 tooltip=[alt.Tooltip("benchmark:N", title="Benchmark"), alt.Tooltip("value:Q", format=",.1f")],
             )
@@ -554,7 +823,7 @@ def trend_chart(
         layers.append(
             alt.Chart(_data(row))
             .mark_rule(strokeDash=[6, 4], size=1.5, color=TARGET_COLOUR)
-            .encode(y=_y_value("target", axis_title, (low, high)), tooltip=[alt.Tooltip("label:N", title="Target")])
+            .encode(y=_y_value("target", axis_title, axis), tooltip=[alt.Tooltip("label:N", title="Target")])
         )
         line_labels.append({"label": row[0]["label"], "value": float(target)})
     elif "target" in data.columns and data["target"].notna().any():
@@ -562,78 +831,57 @@ def trend_chart(
         layers.append(
             alt.Chart(_data(rows))
             .mark_line(strokeDash=[6, 4], interpolate="step", color=TARGET_COLOUR, size=1.5)
-            .encode(x=x, y=_y_value("target", axis_title, (low, high)), tooltip=["month_label:O", "target:Q"])
+            .encode(x=x, y=_y_value("target", axis_title, axis), tooltip=["month_label:O", "target:Q"])
         )
         latest_target = float(rows["target"].iloc[-1])
         line_labels.append({"label": f"Target {_fmt(latest_target, unit)}", "value": latest_target})
 
+    # labels right of the plot: the lines' first, nudged apart, then each band's where it fits
+    gap = (axis.high - axis.low) * LABEL_HEIGHT / height
+    positions = _spread([r["value"] for r in line_labels], gap, axis.low, axis.high)
+    for r, position in zip(line_labels, positions, strict=True):
+        r["position"] = position
     if line_labels:
-        # labels sit to the right of the plot, nudged apart where lines are close together
-        positions = _spread([r["value"] for r in line_labels], (high - low) * 12 / height)
-        for r, y_pos in zip(line_labels, positions, strict=True):
-            r["position"] = y_pos
+        layers.append(_margin_text(line_labels, axis, axis_title, color="#333333"))
+    band_labels = _band_labels(band_rows, positions, gap)
+    if band_labels:
         layers.append(
-            alt.Chart(_data(line_labels))
-            .mark_text(align="left", baseline="middle", dx=width / len(labels) / 2 + 6, fontSize=10, color="#333333")
-            .encode(
-                x=alt.XDatum(labels[-1], type="ordinal"),
-                y=_y_value("position", axis_title, (low, high)),
-                text="label:N",
+            _margin_text(band_labels, axis, axis_title, fontWeight="bold").encode(
+                color=alt.Color("colour:N", scale=None)
             )
         )
 
-    ok_rows = data[data["ok"]]
-    point_cols = ["month_label", "month", "value", "status", "note", "segment"]
-    point_cols += ["rag"] if "rag" in data.columns else []
-    tooltip = [
-        alt.Tooltip("month_label:O", title="Month"),
-        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("note:N", title="Note"),
-    ]
+    tooltip = [alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("value:Q", title=axis_title, format=",.1f")]
     if not ok_rows.empty:
         layers.append(
             alt.Chart(_data(ok_rows[["month_label", "value", "segment"]]))
             .mark_line(color=SERIES_COLOUR, strokeWidth=2)
-            .encode(x=x, y=_y_value("value", axis_title, (low, high)), detail="segment:N")
+            .encode(x=x, y=_y_value("value", axis_title, axis), detail="segment:N")
         )
-        points = alt.Chart(_data(ok_rows[point_cols])).mark_point(filled=True, size=60, opacity=1)
-        if "rag" in data.columns:
-            colour, shape = _rag_encodings(ok_rows["rag"].fillna(RAG_LABELS["none"]))
-            points = points.encode(color=colour, shape=shape)
+        points = alt.Chart(_data(ok_rows[["month_label", "value", *(["rag"] if rated else [])]]))
+        if rated:
+            points = points.mark_point(filled=True, size=60, opacity=1).encode(color=colour, shape=shape)
             tooltip.append(alt.Tooltip("rag:N", title="RAG"))
         else:
             points = points.mark_point(filled=True, size=60, opacity=1, color=SERIES_COLOUR)
-        layers.append(points.encode(x=x, y=_y_value("value", axis_title, (low, high)), tooltip=tooltip))
+        layers.append(points.encode(x=x, y=_y_value("value", axis_title, axis), tooltip=tooltip))
 
-    gaps = data[~data["ok"]].assign(baseline=low)
+    gaps = data[~data["ok"]]
     if not gaps.empty:
-        gap_tooltip = [
-            alt.Tooltip("month_label:O", title="Month"),
-            alt.Tooltip("status:N", title="Status"),
-            alt.Tooltip("note:N", title="Reason"),
-        ]
-        gap_data = gaps[["month_label", "month", "status", "note", "baseline"]]
         layers.append(
-            alt.Chart(_data(gap_data))
+            alt.Chart(_data(gaps[["month_label", "reason"]]))
             .mark_rule(strokeDash=[1, 3], color=GAP_COLOUR, size=1)
-            .encode(x=x, tooltip=gap_tooltip)
-        )
-        layers.append(
-            alt.Chart(_data(gap_data))
-            .mark_point(shape="square", filled=False, size=70, color=GAP_COLOUR, strokeWidth=1.5)
-            .encode(x=x, y=_y_value("baseline", axis_title, (low, high)), tooltip=gap_tooltip)
+            .encode(
+                x=x,
+                tooltip=[alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("reason:N", title="No figure")],
+            )
         )
 
-    subtitle = []
-    if polarity in _POLARITY_WORDS:
-        subtitle.append(_POLARITY_WORDS[polarity].capitalize())
-    if not gaps.empty:
-        items = [f"{r.month_label} ({_gap_reasons([r.note])[0]})" for r in gaps.itertuples(index=False)]
-        subtitle.append("Not available: " + _join(items, limit=6))
+    subtitle = [_POLARITY_WORDS[polarity].capitalize()] if polarity in _POLARITY_WORDS else []
+    subtitle += _gap_lines(gaps)
     description = _describe_trend(title, data, unit, target, bench, polarity)
     return alt.layer(*layers).properties(
-        title=_title(title, subtitle), description=description, width=width, height=height
+        title=_title(title, subtitle), description=description, width=width, height=height, autosize=_FIT_WIDTH
     )
 
 
@@ -666,8 +914,7 @@ def _describe_trend(
         text += "; " + ", ".join(f"{k} {_fmt(v, unit)}" for k, v in bench.items())
     gaps = data[~data["ok"]]
     if not gaps.empty:
-        reasons = _gap_reasons(gaps["note"])
-        text += f"; {_plural(len(gaps), 'month')} not available ({'; '.join(reasons)})"
+        text += f"; {_plural(len(gaps), 'month')} not available. " + ". ".join(_gap_lines(gaps))
     return text + "."
 
 
@@ -683,7 +930,7 @@ def neighbour_bar_chart(
     sn_average: float | None = None,
     national: float | None = None,
     polarity: Polarity | str | None,
-    width: int = 420,
+    width: int = CHART_WIDTH,
     bar_height: int = 20,
 ) -> alt.LayerChart:
     """The authority and its statistical neighbours, one horizontal bar each, best first.
@@ -691,7 +938,8 @@ def neighbour_bar_chart(
     ``frame``: ``la_name``, ``value``, ``reason`` (why a value is missing). Higher-is-better
     measures are ranked largest first, lower-is-better smallest first, others largest first.
     LAs without a value are not drawn (never as zero) but listed in the subtitle and the text
-    alternative. ``sn_average`` and ``national`` (England) are drawn as rules with a legend.
+    alternative. ``sn_average`` and ``national`` (England) are drawn as rules with a legend. The
+    bars start at zero; long names are wrapped. ``width`` is the whole chart's.
     """
     title = _check_title(title)
     _require(frame, ("la_name", "value", "reason"), "neighbour_bar_chart")
@@ -724,18 +972,17 @@ def neighbour_bar_chart(
         for label, v in (("SN average", sn_average), ("England", national))
         if v is not None and not _missing(v)
     }
-    top = max([*drawn["value"], *bench.values(), 0.0])
-    high = _nice_ceiling(top * 1.1) if top > 0 else 1.0
-    if _is_percent(unit) and top <= 100:
-        high = min(high, 100.0)
-    x_scale = alt.Scale(domain=[0, high], nice=False)
+    axis = _value_axis([*drawn["value"], *bench.values()], percent=_is_percent(unit), bar=True)
+    x_scale = alt.Scale(domain=[axis.low, axis.high], nice=False)
+    x_axis = alt.Axis(values=axis.ticks)
     bold = f"datum.value == {json.dumps(authority)} ? 'bold' : 'normal'"
+    wrapped = _wrap_labels(order, NAME_WIDTH)
     y = alt.Y(
         "la_name:N",
         sort=order,
         title="Local authority",
         scale=alt.Scale(domain=order),
-        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=200),
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=0, **({"labelExpr": wrapped} if wrapped else {})),
     )
     tooltip = [
         alt.Tooltip("la_name:N", title="Local authority"),
@@ -747,7 +994,7 @@ def neighbour_bar_chart(
         alt.Chart(_data(bar_data))
         .mark_bar()
         .encode(
-            x=alt.X("value:Q", title=axis_title, scale=x_scale),
+            x=alt.X("value:Q", title=axis_title, scale=x_scale, axis=x_axis),
             y=y,
             color=alt.Color(
                 "group:N",
@@ -758,7 +1005,7 @@ def neighbour_bar_chart(
         ),
         alt.Chart(_data(bar_data))
         .mark_text(align="left", baseline="middle", dx=3, fontSize=10)
-        .encode(x=alt.X("value:Q", title=axis_title, scale=x_scale), y=y, text="label:N"),
+        .encode(x=alt.X("value:Q", title=axis_title, scale=x_scale, axis=x_axis), y=y, text="label:N"),
     ]
     if bench:
         rows = [
@@ -771,7 +1018,7 @@ def neighbour_bar_chart(
             alt.Chart(_data(rows))
             .mark_rule(size=2)
             .encode(
-                x=alt.X("value:Q", title=axis_title, scale=x_scale),
+                x=alt.X("value:Q", title=axis_title, scale=x_scale, axis=x_axis),
                 color=alt.Color(
                     "benchmark:N",
                     scale=alt.Scale(domain=domain, range=[r["colour"] for r in rows]),
@@ -788,11 +1035,13 @@ def neighbour_bar_chart(
     if not absent.empty:
         subtitle.append("Not available: " + "; ".join(_with_reason(r.la_name, r.reason) for r in absent.itertuples()))
     description = _describe_neighbours(title, drawn, absent, authority, unit, bench, polarity)
+    lines = max((len(textwrap.wrap(name, NAME_WIDTH)) for name in order), default=1)
     chart = alt.layer(*layers).properties(
         title=_title(title, subtitle),
         description=description,
         width=width,
-        height=max(bar_height * max(len(drawn), 1), 60),
+        height=max(max(bar_height, 12 * lines + 6) * max(len(drawn), 1), 60),
+        autosize=_FIT_WIDTH,
     )
     return chart.resolve_scale(color="independent", strokeDash="independent")
 
@@ -837,15 +1086,17 @@ def small_multiples(
     title: str,
     unit: str | Unit,
     columns: int = 4,
-    width: int = 170,
+    width: int = CHART_WIDTH,
     height: int = 110,
 ) -> alt.FacetChart:
-    """A small trend per org unit, faceted, sharing the y axis.
+    """A small trend per org unit, faceted, sharing the y axis (fitted to the values and targets).
 
     ``frame``: ``org_unit``, ``month``, ``value``, ``status``, ``note`` (one row per org unit
     and month), optionally ``target`` (drawn dashed) and ``rag`` (colours and shapes points).
-    Org units appear in the order of the frame. Months not ok are gaps with the reason in the
-    tooltip. The chart carries one data row per org unit and month.
+    Org units appear in the order of the frame; one with no figure in any month is left out and
+    named in the subtitle (never an empty panel). Months not ok are gaps with the reason in the
+    tooltip, each reason said once in the subtitle. The chart carries one data row per org unit
+    drawn and month. ``width`` is the whole chart's, ``height`` a panel's.
     """
     title = _check_title(title)
     _require(frame, ("org_unit", "month", "value", "status", "note"), "small_multiples")
@@ -866,32 +1117,30 @@ def small_multiples(
         part = _trend_frame(pd.concat([rows, pad], ignore_index=True), "small_multiples")
         parts.append(part.assign(org_unit=unit_name))
     data = pd.concat(parts, ignore_index=True)
+    drawn = [u for u in units if data.loc[data["org_unit"] == u, "ok"].any()]
+    if not drawn:
+        raise ValueError("small_multiples: no org unit has a figure in any month")
+    left_out = [u for u in units if u not in drawn]
+    data = data[data["org_unit"].isin(drawn)].reset_index(drop=True)
     percent, axis_title = _is_percent(unit), _axis_title(unit)
+    y_title = textwrap.wrap(axis_title, max(height // 6, 10)) or axis_title  # in lines that fit a panel
     targets = list(data["target"]) if "target" in data.columns else []
-    low, high = _domain([*data["value"], *targets], percent)
-    data["baseline"] = low
+    axis = _value_axis([*data["value"], *targets], percent=percent, ticks=4)
     labels = [month_label(m) for m in range(first, last + 1)]
-    x = alt.X(
-        "month_label:O",
-        title=None,
-        sort=labels,
-        scale=alt.Scale(domain=labels),
-        axis=alt.Axis(labelAngle=-90, values=labels[:: max(1, len(labels) // 4)]),
-    )
-    y = _y_value("value", axis_title, (low, high))
+    shown = labels if len(labels) <= 3 else [labels[0], labels[len(labels) // 2], labels[-1]]
+    x = _x_month(labels, title=None, shown=shown)
+    y = _y_value("value", y_title, axis)
     tooltip = [
         alt.Tooltip("org_unit:N", title="Org unit"),
         alt.Tooltip("month_label:O", title="Month"),
         alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("note:N", title="Note"),
     ]
     layers = []
     if "target" in data.columns:
         layers.append(
             alt.Chart()
             .mark_line(strokeDash=[6, 4], interpolate="step", color=TARGET_COLOUR, size=1)
-            .encode(x=x, y=_y_value("target", axis_title, (low, high)))
+            .encode(x=x, y=_y_value("target", y_title, axis))
             .transform_filter("isValid(datum.target)")
         )
     layers.append(
@@ -909,8 +1158,7 @@ def small_multiples(
     gap_tooltip = [
         alt.Tooltip("org_unit:N", title="Org unit"),
         alt.Tooltip("month_label:O", title="Month"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("note:N", title="Reason"),
+        alt.Tooltip("reason:N", title="No figure"),
     ]
     layers.append(
         alt.Chart()
@@ -918,42 +1166,39 @@ def small_multiples(
         .encode(x=x, tooltip=gap_tooltip)
         .transform_filter("!datum.ok")
     )
-    layers.append(
-        alt.Chart()
-        .mark_point(shape="square", filled=False, size=30, color=GAP_COLOUR)
-        .encode(x=x, y=_y_value("baseline", axis_title, (low, high)), tooltip=gap_tooltip)
-        .transform_filter("!datum.ok")
-    )
-    columns_kept = ["org_unit", "month", "month_label", "value", "status", "note", "ok", "segment", "baseline"]
+    columns_kept = ["org_unit", "month", "month_label", "value", "reason", "ok", "segment"]
     columns_kept += [c for c in ("target", "rag") if c in data.columns]
-    gaps = data[~data["ok"]]
-    subtitle = []
-    if not gaps.empty:
-        subtitle.append(
-            f"{_plural(len(gaps), 'month')} not available across org units: {'; '.join(_gap_reasons(gaps['note']))}"
-        )
-    description = _describe_multiples(title, data, units, unit, labels)
-    inner = alt.layer(*layers, data=_data(data[columns_kept])).properties(width=width, height=height)
-    return inner.facet(
-        facet=alt.Facet("org_unit:N", sort=units, title=None, header=alt.Header(labelFontWeight="bold")),
-        columns=columns,
-    ).properties(title=_title(title, subtitle), description=description)
+    subtitle = _gap_lines(data[~data["ok"]], drawn)
+    if left_out:
+        subtitle.append(f"Left out (no figure in any month): {_and(left_out)}")
+    description = _describe_multiples(title, data, drawn, left_out, unit, labels)
+    columns = max(1, min(columns, len(drawn)))
+    panel = int((width - 90) / columns) - 20  # the y axis takes up to 90 px, 20 px between panels
+    wrapped = _wrap_labels(drawn, max(panel // 8, 12))
+    header = alt.Header(labelFontWeight="bold", labelLimit=0, **({"labelExpr": wrapped} if wrapped else {}))
+    inner = alt.layer(*layers, data=_data(data[columns_kept])).properties(width=panel, height=height)
+    return (
+        inner.facet(facet=alt.Facet("org_unit:N", sort=drawn, title=None, header=header), columns=columns)
+        .resolve_axis(x="independent")  # each panel its own month axis: none left under an empty cell
+        .properties(title=_title(title, subtitle), description=description)
+    )
 
 
-def _describe_multiples(title: str, data: pd.DataFrame, units: list[str], unit: str | Unit, labels: list[str]) -> str:
+def _describe_multiples(
+    title: str, data: pd.DataFrame, units: list[str], left_out: list[str], unit: str | Unit, labels: list[str]
+) -> str:
     text = f"{title}, {labels[0]} to {labels[-1]}, {_plural(len(units), 'org unit')}"
     latest = data[data["ok"]].groupby("org_unit", sort=False).tail(1)
-    if latest.empty:
-        text += ": no month has a value"
-    else:
-        lo, hi = latest.loc[latest["value"].idxmin()], latest.loc[latest["value"].idxmax()]
-        text += (
-            f": latest values range from {_fmt(lo['value'], unit)} ({lo['org_unit']}, {lo['month_label']}) "
-            f"to {_fmt(hi['value'], unit)} ({hi['org_unit']}, {hi['month_label']})"
-        )
+    lo, hi = latest.loc[latest["value"].idxmin()], latest.loc[latest["value"].idxmax()]
+    text += (
+        f": latest values range from {_fmt(lo['value'], unit)} ({lo['org_unit']}, {lo['month_label']}) "
+        f"to {_fmt(hi['value'], unit)} ({hi['org_unit']}, {hi['month_label']})"
+    )
     gaps = data[~data["ok"]]
     if not gaps.empty:
-        text += f"; {_plural(len(gaps), 'org unit month')} not available ({'; '.join(_gap_reasons(gaps['note']))})"
+        text += f"; {_plural(len(gaps), 'org unit month')} not available. " + ". ".join(_gap_lines(gaps, units))
+    if left_out:
+        text += f". Left out, with no figure in any month: {_and(left_out)}"
     return text + "."
 
 
@@ -975,6 +1220,43 @@ def _funnel_grid(denominators: np.ndarray, points: int = 80) -> np.ndarray:
     return np.unique(np.concatenate([grid, denominators.astype(float)]))
 
 
+#: A rectangle in pixels from the plot's top left corner: (left, top, right, bottom).
+_Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: _Box, b: _Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_labels(
+    points: Sequence[tuple[str, float, float]], marks: Sequence[tuple[float, float]], size: tuple[float, float],
+    reserved: Sequence[_Box] = (),
+) -> list[tuple[float, float, str] | None]:  # fmt: skip
+    """Where to write each label (name, x, y of its point, in pixels, in order of importance):
+    right of its point, else left, else nudged up or down a line at a time; never over another
+    label, a mark (``marks``, pixels) or a ``reserved`` box, nor outside the plot (``size``).
+    Each place is (x, y, align), None where there is no room."""
+    width, height = size
+    taken = [*reserved, *((mx - 5, my - 5, mx + 5, my + 5) for mx, my in marks)]
+    places: list[tuple[float, float, str] | None] = []
+    for name, px, py in points:
+        text = len(name) * _CHAR_WIDTH
+        place = None
+        for dy in (0, -1, 1, -2, 2, -3, 3):
+            y = py + dy * LABEL_HEIGHT
+            for align, left in (("left", px + 8), ("right", px - 8 - text)):
+                box = (left, y - LABEL_HEIGHT / 2, left + text, y + LABEL_HEIGHT / 2)
+                inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+                if inside and not any(_overlaps(box, other) for other in taken):
+                    place = (left if align == "left" else left + text, y, align)
+                    taken.append(box)
+                    break
+            if place:
+                break
+        places.append(place)
+    return places
+
+
 def funnel_plot(
     frame: pd.DataFrame,
     *,
@@ -983,8 +1265,8 @@ def funnel_plot(
     overall_rate: float | None = None,
     scale: float = 100,
     denominator_title: str = "Denominator (number of children)",
-    width: int = 480,
-    height: int = 300,
+    width: int = CHART_WIDTH,
+    height: int = 320,
 ) -> alt.LayerChart:
     """Org unit rates against their denominators, within funnel-shaped control limits.
 
@@ -992,8 +1274,11 @@ def funnel_plot(
     denominator). Rate = scale * numerator / denominator. The limits surround the overall rate
     (``overall_rate`` in rate units, else sum of numerators / sum of denominators) at 95% (z =
     1.96) and 99.8% (z = 3.09), computed on a grid of denominators that includes every unit's
-    own. Units outside the limits are flagged by colour, shape, label and tooltip; units with a
-    denominator of 0 (or no figures) are left out and listed in the subtitle.
+    own. The rate axis is fitted to the units and their limits. Units outside the limits are
+    flagged by colour, shape and tooltip, and labelled where a label fits without covering
+    another (the furthest out first; the others are named in the subtitle); units within the
+    limits carry no label. Units with a denominator of 0 (or no figures) are left out and listed
+    in the subtitle. ``width`` is the whole chart's.
     """
     title = _check_title(title)
     _require(frame, ("org_unit", "numerator", "denominator"), "funnel_plot")
@@ -1050,18 +1335,19 @@ def funnel_plot(
             ]
     limits = pd.DataFrame(limit_rows)
     axis_title = _axis_title(unit)
-    top = max(float(work["rate"].max()), float(limits["limit"].max()), p * scale)
-    high = min(float(scale), _nice_ceiling(top * 1.05)) if top > 0 else float(scale)
-    y_scale = alt.Scale(domain=[0, high], nice=False)
-    x_scale = alt.Scale(domain=[float(grid.min()), float(grid.max())], nice=False, zero=False)
-    x = alt.X("n:Q", title=denominator_title, scale=x_scale)
+    # the axis holds the units and their limits (the funnel's mouth left of the smallest unit is cut)
+    axis = _value_axis([*work["rate"], p * scale, *limits.loc[limits["n"] >= n.min(), "limit"]], percent=scale == 100)
+    y_axis = alt.Axis(values=axis.ticks)
+    y_scale = alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False)
+    x_low, x_high = float(grid.min()), float(grid.max())
+    x = alt.X("n:Q", title=denominator_title, scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False))
     overall = [{"label": f"Overall rate {_fmt(p * scale, unit)}", "overall": p * scale}]
     layers: list[alt.Chart] = [
         alt.Chart(_data(limits))
-        .mark_line(color=GAP_COLOUR, strokeWidth=1.2)
+        .mark_line(color=GAP_COLOUR, strokeWidth=1.2, clip=True)
         .encode(
             x=x,
-            y=alt.Y("limit:Q", title=axis_title, scale=y_scale),
+            y=alt.Y("limit:Q", title=axis_title, scale=y_scale, axis=y_axis),
             detail="series:N",
             strokeDash=alt.StrokeDash(
                 "level:N",
@@ -1073,15 +1359,12 @@ def funnel_plot(
         alt.Chart(_data(overall))
         .mark_rule(color=TARGET_COLOUR, size=1.5)
         .encode(
-            y=alt.Y("overall:Q", title=axis_title, scale=y_scale), tooltip=[alt.Tooltip("label:N", title="Overall")]
+            y=alt.Y("overall:Q", title=axis_title, scale=y_scale, axis=y_axis),
+            tooltip=[alt.Tooltip("label:N", title="Overall")],
         ),
         alt.Chart(_data(overall))
-        .mark_text(align="right", baseline="bottom", dy=-3, fontSize=10, color=TARGET_COLOUR)
-        .encode(
-            x=alt.XDatum(float(grid.max()), type="quantitative"),
-            y=alt.Y("overall:Q", title=axis_title, scale=y_scale),
-            text="label:N",
-        ),
+        .mark_text(x=4, align="left", baseline="bottom", dy=-3, fontSize=10, color=TARGET_COLOUR)
+        .encode(y=alt.Y("overall:Q", title=axis_title, scale=y_scale, axis=y_axis), text="label:N"),
     ]
     flags = [f for f in FUNNEL_FLAGS if f in set(work["flag"])]
     point_data = work[["org_unit", "numerator", "denominator", "rate", "flag", "position", "limits_95", "limits_998"]]
@@ -1090,7 +1373,7 @@ def funnel_plot(
         .mark_point(filled=True, size=70, opacity=1)
         .encode(
             x=x,
-            y=alt.Y("rate:Q", title=axis_title, scale=y_scale),
+            y=alt.Y("rate:Q", title=axis_title, scale=y_scale, axis=y_axis),
             color=alt.Color(
                 "flag:N",
                 scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][0] for f in flags]),
@@ -1112,19 +1395,71 @@ def funnel_plot(
             ],
         )
     )
-    flagged = point_data[point_data["flag"] != within].rename(columns={"denominator": "n"})
-    if not flagged.empty:
-        layers.append(
-            alt.Chart(_data(flagged[["org_unit", "n", "rate"]]))
-            .mark_text(align="left", dx=7, fontSize=9)
-            .encode(x=x, y=alt.Y("rate:Q", title=axis_title, scale=y_scale), text="org_unit:N")
+
+    # labels for the units outside the limits, the furthest out first, where they fit
+    plot = (width - 70.0, float(height))  # the rate axis takes about 70 px of the width
+
+    def pixels(denominator: float, value: float) -> tuple[float, float]:
+        return (
+            (denominator - x_low) / (x_high - x_low) * plot[0],
+            (axis.high - value) / (axis.high - axis.low) * plot[1],
         )
+
+    with np.errstate(divide="ignore", invalid="ignore"):  # an overall rate of 0 or 100% has no spread
+        distance = np.abs(rate / scale - p) / np.sqrt(p * (1 - p) / n)
+    flagged = work.assign(_far=np.where(np.isnan(distance), 0.0, distance), _rank=np.where(outside998, 0, 1))
+    flagged = flagged[flagged["flag"] != within].sort_values(["_rank", "_far"], ascending=[True, False])
+    overall_y = pixels(x_low, p * scale)[1]
+    reserved = [(0.0, overall_y - 3 - LABEL_HEIGHT, 4 + len(overall[0]["label"]) * _CHAR_WIDTH, overall_y - 3)]
+    places = _place_labels(
+        [
+            (u, *pixels(d, r))
+            for u, d, r in zip(flagged["org_unit"], flagged["denominator"], flagged["rate"], strict=True)
+        ],
+        [pixels(d, r) for d, r in zip(work["denominator"], work["rate"], strict=True)],
+        plot,
+        reserved,
+    )
+    labelled: dict[str, list[dict]] = {"left": [], "right": []}
+    leaders, unlabelled = [], []
+    for row, place in zip(flagged.itertuples(index=False), places, strict=True):
+        if place is None:
+            unlabelled.append(row.org_unit)
+            continue
+        px, py, align = place
+        at = {
+            "n": x_low + px / plot[0] * (x_high - x_low),
+            "rate": axis.high - py / plot[1] * (axis.high - axis.low),
+        }
+        labelled[align].append({"org_unit": row.org_unit, **at})
+        if abs(py - pixels(row.denominator, row.rate)[1]) > 1:  # nudged: a line to its point
+            leaders.append({"n": row.denominator, "rate": row.rate, "n_label": at["n"], "rate_label": at["rate"]})
+    if leaders:
+        layers.append(
+            alt.Chart(_data(leaders))
+            .mark_rule(color=GAP_COLOUR, size=0.8)
+            .encode(
+                x=x,
+                y=alt.Y("rate:Q", title=axis_title, scale=y_scale, axis=y_axis),
+                x2="n_label:Q",
+                y2="rate_label:Q",
+            )
+        )
+    for align, rows in labelled.items():
+        if rows:
+            layers.append(
+                alt.Chart(_data(rows))
+                .mark_text(align=align, baseline="middle", fontSize=10)
+                .encode(x=x, y=alt.Y("rate:Q", title=axis_title, scale=y_scale, axis=y_axis), text="org_unit:N")
+            )
     subtitle = [f"Control limits (95% and 99.8%) around the overall rate of {_fmt(p * scale, unit)}"]
+    if unlabelled:
+        subtitle.append(f"Also outside the limits (no room for a label): {_and(unlabelled)}")
     if not left_out.empty:
         subtitle.append("Left out (denominator 0 or no figure): " + ", ".join(left_out["org_unit"]))
     description = _describe_funnel(title, work, left_out, p * scale, unit, side)
     return alt.layer(*layers).properties(
-        title=_title(title, subtitle), description=description, width=width, height=height
+        title=_title(title, subtitle), description=description, width=width, height=height, autosize=_FIT_WIDTH
     )
 
 
@@ -1150,6 +1485,40 @@ def _describe_funnel(
 
 # --- annual trend -------------------------------------------------------------------------
 
+_YEAR = re.compile(r"^(\d{4})-\d{2}")
+
+
+def _years_shown(work: pd.DataFrame, report_month: str | int | None) -> list[str]:
+    """The years to draw: none after the report month's financial year; none before the first
+    or after the last year with a figure (a benchmark year not yet published); and no full year
+    for a year shown to date (a year still running has no full-year figure)."""
+    years = sorted(set(work["year"]))
+    if report_month is not None:
+        last = financial_year_start(_month_index(report_month))
+        years = [y for y in years if not (m := _YEAR.match(y)) or int(m.group(1)) <= last]
+    with_figures = set(work.loc[work["value"].notna(), "year"])
+    to_date = {y.removesuffix("YTD").strip() for y in years if y.endswith("YTD")}
+    years = [y for y in years if y in with_figures or y not in to_date]
+    kept = [i for i, y in enumerate(years) if y in with_figures]
+    return years[kept[0] : kept[-1] + 1] if kept else years
+
+
+def _annual_gap_lines(gaps: pd.DataFrame) -> list[str]:
+    """A sentence for each reason figures are missing: the series and years sharing it together."""
+    reasons = [_reason(note) for note in gaps["reason"]]
+    per_key: dict[tuple, dict[str, list[tuple[str, _Reason]]]] = {}
+    for key, reason, year, series in zip(_keys(reasons), reasons, gaps["year"], gaps["series"], strict=True):
+        per_key.setdefault(key, {}).setdefault(series, []).append((year, reason))
+    lines = []
+    for per_series in per_key.values():
+        together: dict[tuple[str, ...], list[str]] = {}
+        for series, found in per_series.items():
+            together.setdefault(tuple(y for y, _ in found), []).append(series)
+        for years, names in together.items():
+            reason = _merged([r for name in names for _, r in per_series[name]])
+            lines.append(_no_figure(f"{_and(names)} {_and(years)}", reason, len(names) * len(years) > 1))
+    return lines
+
 
 def annual_trend_chart(
     frame: pd.DataFrame,
@@ -1157,15 +1526,20 @@ def annual_trend_chart(
     title: str,
     unit: str | Unit,
     authority: str | None = None,
-    width: int = 420,
-    height: int = 240,
+    report_month: str | int | None = None,
+    width: int = CHART_WIDTH,
+    height: int = 260,
 ) -> alt.LayerChart:
-    """Annual values (year ending 31 March) of the authority and its benchmarks, grouped bars.
+    """Annual values (year ending 31 March) of the authority and its benchmarks, grouped bars
+    from zero.
 
-    ``frame``: ``year`` ("2023-24"), ``series`` ("Northmoor", "SN average", "England",
-    "Regional"), ``value``, ``reason`` (why a value is missing). ``authority`` names the
-    highlighted series (default: the first series in the frame). Missing values are gaps marked
-    "n/a" on the baseline, their reason in the tooltip and the subtitle.
+    ``frame``: ``year`` ("2023-24", or "2024-25 YTD" for a year to date), ``series``
+    ("Northmoor", "SN average", "England", "Regional"), ``value``, ``reason`` (why a value is
+    missing). ``authority`` names the highlighted series (default: the first series in the
+    frame). Years after the financial year of ``report_month`` are not drawn, nor years before
+    the first or after the last with any figure (benchmarks not yet published), nor the full
+    year of a year shown to date. Missing values are gaps marked "n/a" on the baseline, their
+    reason in the tooltip and, each reason once, in the subtitle. ``width`` is the whole chart's.
     """
     title = _check_title(title)
     _require(frame, ("year", "series", "value", "reason"), "annual_trend_chart")
@@ -1181,7 +1555,9 @@ def annual_trend_chart(
         raise ValueError("annual_trend_chart: the frame has no rows")
     if work.duplicated(["year", "series"]).any():
         raise ValueError("annual_trend_chart: a (year, series) pair appears twice")
-    years = sorted(set(work["year"]))
+    years = _years_shown(work, report_month)
+    if not years:
+        raise ValueError("annual_trend_chart: no year up to the report month's financial year")
     series = list(dict.fromkeys(work["series"]))
     authority = authority or series[0]
     if authority not in series:
@@ -1196,18 +1572,23 @@ def annual_trend_chart(
     ]
     colours = [SERIES_COLOUR] + [_benchmark_colour(s, i) for i, s in enumerate(series[1:])]
     percent, axis_title = _is_percent(unit), _axis_title(unit)
-    low, high = _domain(work["value"], percent)
+    axis = _value_axis(work["value"], percent=percent, bar=True)
     work["label"] = [_fmt(v, unit) for v in work["value"]]
-    work["baseline"] = low
+    work["baseline"] = axis.low
     x = alt.X(
         "year:O", title="Year ending 31 March", sort=years, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0)
     )
     x_offset = alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series))
     colour = alt.Color(
-        "series:N", sort=series, scale=alt.Scale(domain=series, range=colours), legend=alt.Legend(title=None)
+        "series:N",
+        sort=series,
+        scale=alt.Scale(domain=series, range=colours),
+        legend=alt.Legend(title=None, orient="bottom"),
     )
     present = work[work["value"].notna()]
     gaps = work[work["value"].isna()]
+    subtitle = _annual_gap_lines(gaps)
+    gaps = gaps.assign(reason=[_why(_reason(r)) or "no figure" for r in gaps["reason"]])  # in reader words
     layers: list[alt.Chart] = []
     if not present.empty:
         layers.append(
@@ -1216,7 +1597,7 @@ def annual_trend_chart(
             .encode(
                 x=x,
                 xOffset=x_offset,
-                y=_y_value("value", axis_title, (low, high)),
+                y=_y_value("value", axis_title, axis),
                 color=colour,
                 tooltip=[
                     alt.Tooltip("year:O", title="Year"),
@@ -1232,22 +1613,17 @@ def annual_trend_chart(
             .encode(
                 x=x,
                 xOffset=x_offset,
-                y=_y_value("baseline", axis_title, (low, high)),
+                y=_y_value("baseline", axis_title, axis),
                 tooltip=[
                     alt.Tooltip("year:O", title="Year"),
                     alt.Tooltip("series:N", title="Series"),
-                    alt.Tooltip("reason:N", title="Reason"),
+                    alt.Tooltip("reason:N", title="No figure"),
                 ],
             )
         )
-    subtitle = []
-    if not gaps.empty:
-        subtitle.append(
-            "Not available: " + _join([f"{r.series} {r.year} ({r.reason})" for r in gaps.itertuples()], limit=6)
-        )
     description = _describe_annual(title, work, years, series, authority, unit)
     return alt.layer(*layers).properties(
-        title=_title(title, subtitle), description=description, width=width, height=height
+        title=_title(title, subtitle), description=description, width=width, height=height, autosize=_FIT_WIDTH
     )
 
 
@@ -1269,7 +1645,7 @@ def _describe_annual(
     text += "."
     gaps = work[work["value"].isna()]
     if not gaps.empty:
-        text += " Not available: " + _join([f"{r.series} {r.year} ({r.reason})" for r in gaps.itertuples()]) + "."
+        text += " " + ". ".join(_annual_gap_lines(gaps)) + "."
     return text
 
 
@@ -1283,35 +1659,41 @@ def _vl_version() -> str | None:
     return wanted if wanted in vlc.get_vegalite_versions() else None
 
 
-def breakdown_chart(frame: pd.DataFrame, title: str, period_label: str) -> alt.Chart:
-    """Horizontal bars of each category's share of a breakdown (``category``, ``count``), in the
-    given order, labelled with the share and the count. Aggregated counts only."""
+def breakdown_chart(frame: pd.DataFrame, title: str, period_label: str, width: int = CHART_WIDTH) -> alt.LayerChart:
+    """Horizontal bars from zero of each category's share of a breakdown (``category``,
+    ``count``), in the given order, labelled with the share and the count; long categories are
+    wrapped. Aggregated counts only. ``width`` is the whole chart's."""
     _require(frame, ["category", "count"], "breakdown_chart")
     _check_title(title)
     total = float(frame["count"].sum())
     data = frame.assign(
+        category=[str(c) for c in frame["category"]],
         share=[100 * c / total if total else 0.0 for c in frame["count"]],
         label=[f"{100 * c / total:.1f}% ({int(c):,})" if total else "-" for c in frame["count"]],
     )
     order = list(data["category"])
-    top = _nice_ceiling(max(float(data["share"].max()) * 1.25, 1.0))  # room for the labels
+    axis = _value_axis([float(data["share"].max()) * 1.2], percent=True, bar=True)  # room for the labels
     largest = data.sort_values("count", ascending=False).head(3)
     description = (
         f"{title}, {period_label}: {int(total):,} in all. Largest: "
         + "; ".join(f"{r.category} {r.label}" for r in largest.itertuples())
         + "."
     )
+    wrapped = _wrap_labels(order, CATEGORY_WIDTH)
+    lines = max(len(textwrap.wrap(c, CATEGORY_WIDTH)) or 1 for c in order)
+    y_axis = alt.Axis(labelLimit=0, **({"labelExpr": wrapped} if wrapped else {}))
     base = alt.Chart(_data(data[["category", "count", "share", "label"]])).encode(
-        y=alt.Y("category:N", sort=order, title=None),
-        x=alt.X("share:Q", title=f"% of all, {period_label}", scale=alt.Scale(domain=[0, top])),
+        y=alt.Y("category:N", sort=order, title=None, axis=y_axis),
+        x=alt.X("share:Q", title=f"% of all, {period_label}", scale=alt.Scale(domain=[axis.low, axis.high], nice=False),
+                axis=alt.Axis(values=axis.ticks)),
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("count:Q", title="Number", format=",d"),
                  alt.Tooltip("share:Q", title="Share (%)", format=".1f")],
     )  # fmt: skip
     bars = base.mark_bar(color=SERIES_COLOUR)
     labels = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
     return (bars + labels).properties(
-        title=_title(title, [f"{period_label}: {int(total):,} in all"]), width=360, height=18 * len(order),
-        description=description,
+        title=_title(title, [f"{period_label}: {int(total):,} in all"]), width=width,
+        height=max(18, 12 * lines + 8) * len(order), description=description, autosize=_FIT_WIDTH,
     )  # fmt: skip
 
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import mistune
 import pandas as pd
 
 from csc_workbench.assess.scorecard import atoms_needed, gaps_from_params, scorecard_from_atoms
-from csc_workbench.config.catalogue import Catalogue, DataPeriod, Indicator, Polarity, Unit
+from csc_workbench.config.catalogue import Catalogue, DataPeriod, Indicator, OrgRef, Polarity, Unit
 from csc_workbench.config.commentary import Commentary
 from csc_workbench.periods import month_label, month_text, parse_month
 from csc_workbench.present.charts import RAG_COLOURS
+from csc_workbench.present.html_tables import TRAVEL_COLOURS
 from csc_workbench.present.tables import format_number
 from csc_workbench.store.atoms import KEY
 
@@ -78,14 +77,16 @@ def last_months_all(
     n: int = 4,
     cohort: str = "all",
     gaps: Mapping[tuple[str, int], str] | None = None,
+    levels: Mapping[str, str] | None = None,
 ) -> dict[tuple[str, str], pd.DataFrame]:
     """:func:`last_months` for several indicators and org units at once, keyed (indicator, org
-    unit): one scorecard per month for all of them, not one per indicator."""
+    unit): one scorecard per month for all of them, not one per indicator; ``levels`` as for
+    :func:`~csc_workbench.assess.scorecard.scorecard_from_atoms`."""
     end = _month(month)
     indicators, org_units = list(dict.fromkeys(indicators)), list(dict.fromkeys(org_units))
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {(i, o): [] for i in indicators for o in org_units}
     for period in range(end - n + 1, end + 1):
-        frame = scorecard_from_atoms(atoms, catalogue, period, org_units, cohort, gaps, only=indicators)
+        frame = scorecard_from_atoms(atoms, catalogue, period, org_units, cohort, gaps, only=indicators, levels=levels)
         found = set(frame["indicator"])
         missing = [i for i in indicators if i not in found]
         if missing:
@@ -108,14 +109,6 @@ def last_months_all(
             frame[column] = pd.Series([r[column] for r in records], index=frame.index, dtype=object)
         result[key] = frame
     return result
-
-
-def last_months_from_store(store, params, indicator: str, org_unit: str, month: str | int, n: int = 4,
-                           cohort: str = "all") -> pd.DataFrame:  # fmt: skip
-    """:func:`last_months` reading the atoms it needs from the store."""
-    end = _month(month)
-    atoms = _read_atoms(store, params, [indicator], [org_unit], cohort, end - n + 1, end)
-    return last_months(atoms, params.catalogue, indicator, org_unit, end, n, cohort, gaps_from_params(params))
 
 
 def _read_atoms(store, params, ids, org_units, cohort, first_month, last_month) -> pd.DataFrame:
@@ -147,13 +140,16 @@ def _period_sentence(indicator: Indicator, month: int) -> str:
     return f"Figures shown are for the month. The result for {here} shows performance during {here}."
 
 
-def data_notes_lines(indicator: Indicator, month: str | int, data_source: str | None = None) -> list[tuple[str, str]]:
-    """(label, text) lines as Kent's exception page prints them under the chart."""
+def data_notes_lines(
+    indicator: Indicator, month: str | int, data_source: str | None = None, org: OrgRef | None = None
+) -> list[tuple[str, str]]:
+    """(label, text) lines as Kent's exception page prints them under the chart (the target and
+    bands of ``org``, given as (name, level), where the catalogue sets them per level)."""
     m = _month(month)
-    target = indicator.target_for(m)
+    target = indicator.target_for(m, org)
     target_text = "none set" if target is None else f"{target:g}{_UNIT_WORDS.get(indicator.unit, '')}"
     lines = [
-        ("Target", f"{target_text} (RAG Bandings: {indicator.bands_in_words(m)})"),
+        ("Target", f"{target_text} (RAG Bandings: {indicator.bands_in_words(m, org)})"),
         ("Tolerance", _POLARITY_WORDS[indicator.polarity]),
         ("Data", _period_sentence(indicator, m)),
     ]
@@ -288,7 +284,10 @@ def exception_pages(
     cache: dict[tuple[str, str, str], pd.DataFrame] = {}
     if atoms is not None and not red.empty:
         for cohort, part in red.groupby(red["cohort"].fillna("all")):
-            trends = last_months_all(atoms, params.catalogue, part["indicator"], part["org_unit"], end, n, cohort, gaps)
+            levels = {org: params.authority.org_unit(org).level for org in set(part["org_unit"])}
+            trends = last_months_all(
+                atoms, params.catalogue, part["indicator"], part["org_unit"], end, n, cohort, gaps, levels
+            )
             cache.update({(org, cohort, ind): frame for (ind, org), frame in trends.items()})
     pages = []
     for row in red.to_dict("records"):
@@ -298,7 +297,10 @@ def exception_pages(
         if atoms is not None:
             key = (org, cohort, row["indicator"])
             if key not in cache:
-                cache[key] = last_months(atoms, params.catalogue, ind.id, org, end, n, cohort, gaps)
+                cache[key] = last_months_all(
+                    atoms, params.catalogue, [ind.id], [org], end, n, cohort, gaps,
+                    {org: params.authority.org_unit(org).level},
+                )[(ind.id, org)]  # fmt: skip
             trend = cache[key]
         else:
             trend = pd.DataFrame(
@@ -330,7 +332,9 @@ def exception_pages(
                 "commentary": text,
                 "commentary_missing": text is None,
                 "draft_narrative": draft_narrative(row, ind, plan.shortfall_noun if plan else None),
-                "data_notes": data_notes_lines(ind, end, report.data_source),
+                "data_notes": data_notes_lines(
+                    ind, end, report.data_source, (org, params.authority.org_unit(org).level)
+                ),
                 "gap": gap,
                 "performance_text": gap_text(row["value"], row["target"], ind),
                 "action_plan": {
@@ -347,9 +351,15 @@ def exception_pages(
     return pages
 
 
-def missing_commentary(pages: list[dict[str, Any]]) -> list[str]:
-    """Ids of red indicators with no commentary (for the pack index)."""
-    return [p["indicator"] for p in pages if p["commentary_missing"]]
+def red_without_commentary(scorecard_frame: pd.DataFrame, params, commentary: Commentary) -> list[str]:
+    """Titles of the red indicators with no commentary for their org unit (for the pack index)."""
+    authority = params.authority.org_units.name
+    red = scorecard_frame[scorecard_frame["rag"] == "red"]
+    return [
+        params.catalogue[row["indicator"]].title
+        for row in red.to_dict("records")
+        if commentary.text_for(row["indicator"], row["org_unit"], authority) is None
+    ]
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -376,7 +386,7 @@ def _rag_cell(rag: str | None) -> str:
         return f"<td {_TD}>-</td>"
     colour = RAG_COLOURS.get(rag, RAG_COLOURS["none"])
     return (
-        f'<td style="border:1px solid #999;padding:4px 6px;background:{colour};color:#fff;font-weight:bold" '
+        f'<td style="border:1px solid #999;padding:4px 6px;background:{colour};color:#000;font-weight:bold" '
         f'data-rag="{_e(rag)}">{_e(rag.title())}</td>'
     )
 
@@ -392,7 +402,7 @@ def exception_page_html(page: Mapping[str, Any]) -> str:
         f'<div class="cscw-exception-page" data-indicator="{_e(page["indicator"])}" '
         f'data-commentary-missing="{str(page["commentary_missing"]).lower()}">'
         f'<table {_TABLE}><tr><th style="{_TH_STYLE};font-size:1.1em">{_e(page["title"])}</th>'
-        f'<td style="width:6em;border:1px solid #999;background:{colour};color:#fff;font-weight:bold;'
+        f'<td style="width:6em;border:1px solid #999;background:{colour};color:#000;font-weight:bold;'
         f'text-align:center">{_e(str(page["rag"]).upper())}</td></tr></table>'
     )
     meta = [
@@ -437,7 +447,7 @@ def exception_page_html(page: Mapping[str, Any]) -> str:
 
 def _box(value: str | None, markdown: bool = False) -> str:
     if value is None or not str(value).strip():
-        return f'<td {_TD}><span class="cscw-to-complete" style="color:#777"><em>{TO_COMPLETE}</em></span></td>'
+        return f'<td {_TD}><span class="cscw-to-complete" style="color:#555"><em>{TO_COMPLETE}</em></span></td>'
     return f"<td {_TD}>{markdown_html(value) if markdown else _e(value)}</td>"
 
 
@@ -477,12 +487,12 @@ def action_plan_html(page: Mapping[str, Any]) -> str:
 def summary_html(pages: list[dict[str, Any]]) -> str:
     """The list of red indicators, flagging those without commentary."""
     if not pages:
-        return '<p class="cscw-exceptions-summary" data-red="" data-commentary-missing="">No indicator is red.</p>'
+        return '<p class="cscw-exceptions-summary">No indicator is red.</p>'
     items = "".join(
         f"<tr><td {_TD}>{_e(p['title'])}</td><td {_TD}>{_e(p['org_unit'])}</td>"
         f"<td {_TD}>{_e(p['value_text'])}</td><td {_TD}>{_e(p['target_text'])}</td>"
         + (
-            f'<td {_TD} data-commentary-missing="true"><strong style="color:{RAG_COLOURS["red"]}">'
+            f'<td {_TD} data-commentary-missing="true"><strong style="color:{TRAVEL_COLOURS["worse"]}">'
             "commentary missing</strong></td>"
             if p["commentary_missing"]
             else f"<td {_TD}>commentary written</td>"
@@ -490,35 +500,10 @@ def summary_html(pages: list[dict[str, Any]]) -> str:
         + "</tr>"
         for p in pages
     )
-    missing = missing_commentary(pages)
-    marker = (
-        f'data-red="{_e(",".join(p["indicator"] for p in pages))}" data-commentary-missing="{_e(",".join(missing))}"'
-    )
+    missing = sum(p["commentary_missing"] for p in pages)
     return (
-        f'<p class="cscw-exceptions-summary" {marker}>{len(pages)} red indicator(s); '
-        f"{len(missing)} without commentary.</p>"
+        f'<p class="cscw-exceptions-summary">{len(pages)} red indicator(s); '
+        f"{missing} without commentary.</p>"
         f"<table {_TABLE}><tr><th {_TH}>Indicator</th><th {_TH}>Org unit</th><th {_TH}>Result</th>"
         f"<th {_TH}>Target</th><th {_TH}>Commentary</th></tr>{items}</table>"
     )
-
-
-_SUMMARY = re.compile(r'class="cscw-exceptions-summary" data-red="([^"]*)" data-commentary-missing="([^"]*)"')
-
-
-def summary_from_notebook(notebook: str | Path) -> dict[str, list[str]] | None:
-    """{"red": [...], "commentary_missing": [...]} read back from an executed exceptions notebook
-    (for the pack index); None when the notebook shows no summary (for example it failed)."""
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            text = output.get("data", {}).get("text/html", "")
-            match = _SUMMARY.search("".join(text) if isinstance(text, list) else text)
-            if match:
-                red, missing = (html.unescape(g) for g in match.groups())
-                return {
-                    "red": [x for x in red.split(",") if x],
-                    "commentary_missing": [x for x in missing.split(",") if x],
-                }
-    return None

@@ -98,6 +98,7 @@ def explorable_trend(
     if not windows:
         raise ValueError(f"{indicator_id}: no figure in the last 13 months for {', '.join(units) or org_unit}")
     title = _check_title(f"{ind.title}: explore by org unit and window, last 13 months")
+    months = list(dict.fromkeys(frame.sort_values("month")["label"]))  # "Jun 2024", in time order
     pick_org = alt.param(name="pick_org", value=ALL, bind=alt.binding_select(options=[ALL, *units], name="Org unit: "))
     pick_window = alt.param(
         name="pick_window", value=windows[0], bind=alt.binding_radio(options=windows, name="Window: ")
@@ -117,7 +118,7 @@ def explorable_trend(
     lines = (
         shown.mark_line(point=True)
         .encode(
-            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("label:O", title="Month", sort=months, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("value:Q", title=_axis_title(ind.unit)),
             color=alt.Color("org_unit:N", title="Org unit", sort=units),
             strokeWidth=alt.condition(hover, alt.value(3.5), alt.value(1.5)),
@@ -127,7 +128,8 @@ def explorable_trend(
         .add_params(pick_org, pick_window, hover)
     )
     layers = [lines]
-    target = ind.target_for(end)
+    org = org_unit or params.authority.org_units.name
+    target = ind.target_for(end, (org, params.authority.org_unit(org).level))
     if target is not None:
         layers.append(
             alt.Chart(_data(pd.DataFrame({"target": [float(target)]})))

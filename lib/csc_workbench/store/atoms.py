@@ -3,19 +3,36 @@
 An atom is one figure for an indicator, month, org unit, cohort and window: numerator,
 denominator and value, or the reason it is unavailable. Every load is a new *vintage*; nothing
 is overwritten. Reads take the latest vintage of each key; ``revisions`` lists what changed.
-A load is one transaction: it is stored whole or not at all.
+A load is one transaction: it is stored whole or not at all, and atoms out of range (a negative
+figure, a percentage above 100) are refused before it starts. Each vintage records the date its
+data is *as at* (the extract's date, never the load's); ``data_as_at`` says what a pack shows.
+
+A store another process is using is waited for (``WRITE_WAIT``, ``READ_WAIT`` seconds), then
+refused as busy; a store file that is empty, damaged, not a DuckDB file or in a folder that cannot
+be written is refused with ``StoreError`` before anything is written to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from csc_workbench.periods import month_text
+from csc_workbench.config.catalogue import Unit
+from csc_workbench.config.errors import InputError, WorkbenchError
+from csc_workbench.periods import month_end, month_text
+
+if TYPE_CHECKING:
+    from csc_workbench.config.catalogue import Catalogue
 
 KEY = ["indicator", "period", "org_unit", "cohort", "window"]
 ATOM_COLUMNS = [*KEY, "numerator", "denominator", "value", "unavailable_reason"]
@@ -28,7 +45,8 @@ CREATE TABLE IF NOT EXISTS vintages (
     loaded_at   TIMESTAMP NOT NULL DEFAULT current_timestamp,
     source      VARCHAR NOT NULL,
     kind        VARCHAR NOT NULL,
-    rows        INTEGER NOT NULL
+    rows        INTEGER NOT NULL,
+    as_at       DATE  -- the date the data is as at (NULL only while an older store is migrated)
 );
 CREATE TABLE IF NOT EXISTS atoms (
     indicator          VARCHAR NOT NULL,
@@ -69,6 +87,18 @@ CREATE OR REPLACE VIEW atoms_latest AS
 """
 
 
+#: Seconds a load waits for another process to let go of the store, and a read for a load to finish.
+WRITE_WAIT = 5.0
+READ_WAIT = 30.0
+#: A DuckDB file starts with a 12,288-byte header holding b"DUCK" at bytes 8-11.
+_HEADER_BYTES = 12_288
+_MAGIC = slice(8, 12)
+
+
+class StoreError(WorkbenchError):
+    """The store file cannot be used (busy, damaged, not a store, not writable); it was not written to."""
+
+
 _READERS: dict[Path, duckdb.DuckDBPyConnection] = {}
 _REUSE_READERS = False
 
@@ -93,41 +123,161 @@ class Store:
         self.path = Path(path)
 
     @contextmanager
-    def _connect(self, read_only: bool = False):
+    def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no store here yet; load some data first (cscw ingest ...)")
         key = self.path.resolve()
         if read_only and _REUSE_READERS:
             if key not in _READERS:
-                _READERS[key] = duckdb.connect(str(self.path), read_only=True)
+                _READERS[key] = self._open(read_only=True)
             cursor = _READERS[key].cursor()
             try:
                 yield cursor
+            except duckdb.IOException as exc:
+                raise self._unusable(exc) from None
             finally:
                 cursor.close()
             return
         reader = _READERS.pop(key, None)
         if reader is not None:  # this process writes: its kept reader would block the write
             reader.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self._check_writable()
+        con = self._open(read_only)
         try:
             if not read_only:
                 con.execute(_SCHEMA)
+                _add_as_at(con)
             yield con
+        except duckdb.IOException as exc:  # a block missing from a damaged file, found when read; a full disk
+            raise self._unusable(exc) from None
         finally:
             con.close()
 
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A connection to a sound store file, waiting up to ``READ_WAIT`` (``WRITE_WAIT``) seconds
+        while another process holds its lock. An existing file is checked read-only first, so a
+        damaged one is never opened for writing."""
+        deadline = time.monotonic() + (READ_WAIT if read_only else WRITE_WAIT)
+        if self.path.exists():
+            self._check_bytes()
+            if not read_only:
+                self._connect_waiting(True, deadline, writing=True).close()
+        return self._connect_waiting(read_only, deadline, writing=not read_only)
+
+    def _connect_waiting(self, read_only: bool, deadline: float, writing: bool) -> duckdb.DuckDBPyConnection:
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "Could not set lock" not in str(exc):
+                    raise self._unusable(exc) from None
+                if time.monotonic() >= deadline:
+                    raise self._busy(writing) from None
+                time.sleep(0.1)
+            except duckdb.Error as exc:
+                raise self._unusable(exc) from None
+        try:
+            self._check_size(con, read_only)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _busy(self, writing: bool) -> StoreError:
+        """Another process holds the store's lock (a load writing, or a pack build reading)."""
+        if not writing:
+            return StoreError(
+                f"{self.path}: the store is busy (another load is running); waited {READ_WAIT:g} s: "
+                "try again when it has finished"
+            )
+        return StoreError(
+            f"{self.path}: the store is busy (another load is running, or a pack is being built from it); waited "
+            f"{WRITE_WAIT:g} s and stored nothing: run this load again when the other has finished"
+        )
+
+    def _check_bytes(self) -> None:
+        """Refuse an empty file or one that is not a DuckDB database, before DuckDB opens it."""
+        with self.path.open("rb") as file:
+            head = file.read(_MAGIC.stop)
+        if not head:
+            raise StoreError(
+                f"{self.path} is empty (0 bytes), not a store: delete it (the next load starts a new store), "
+                "or give --store the store's file"
+            )
+        if head[_MAGIC] != b"DUCK":
+            raise StoreError(
+                f"{self.path} is not a DuckDB file, so not a store: give --store the store's file "
+                "(data/store.duckdb by default); it was not changed"
+            )
+
+    def _check_size(self, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        """Refuse a file that is not its header and whole blocks, or shorter than the blocks DuckDB
+        says it uses (a truncated copy), and a DuckDB database that is not a store (an empty one only
+        for reading)."""
+        block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+        size, needed = self.path.stat().st_size, _HEADER_BYTES + used * block_size
+        if size < needed:
+            raise self._unusable(f"truncated: {size:,} bytes where its {used} blocks of data need {needed:,}")
+        if (size - _HEADER_BYTES) % block_size:
+            raise self._unusable(f"truncated: {size:,} bytes, not a whole number of its {block_size:,}-byte blocks")
+        tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "vintages" not in tables and (tables or read_only):  # an empty DuckDB file may become a store
+            raise StoreError(
+                f"{self.path} is a DuckDB database but not a workbench store (it has no vintages table): "
+                "give --store the store's file; it was not changed"
+            )
+
+    def _unusable(self, problem: BaseException | str) -> StoreError:
+        """The error for a store DuckDB cannot open (``problem``: its exception, or what is wrong)."""
+        detail = str(problem).splitlines()[0]
+        if "Permission denied" in detail or "Read-only file system" in detail:
+            return StoreError(
+                f"{self.path} cannot be opened (permission denied): check its permissions, or give --store another "
+                "file; nothing was changed"
+            )
+        if "No space left on device" in detail:
+            return StoreError(f"{self.path}: the disk is full: free some space and run the load again")
+        if "Could not read enough bytes" in detail:
+            detail = "truncated: it ends before its data does"
+        elif isinstance(problem, BaseException):
+            detail = re.sub(r'"[^"]*"', "", detail).replace("  ", " ")  # DuckDB's message, without the path
+        return StoreError(
+            f"{self.path} is damaged ({detail}): restore it from a backup, or move it aside and load the data "
+            "again; it was not changed"
+        )
+
+    def _check_writable(self) -> None:
+        """Refuse to load into a folder or file that cannot be written (DuckDB writes a .wal file beside the store)."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: the folder {folder} cannot be created ({exc.strerror}): give --store a file in a "
+                "folder you can write to"
+            ) from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"{self.path}: the folder {folder} is read-only, and a load writes the store and its journal "
+                "(.wal) there: give --store a file in a folder you can write to; nothing was changed"
+            )
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise StoreError(
+                f"{self.path} is read-only: make it writable, or give --store another file; nothing was changed"
+            )
+
     @contextmanager
-    def _new_vintage(self, source: str, kind: str, rows: int):
+    def _new_vintage(self, source: str, kind: str, rows: int, as_at: date | None):
         """A connection inside a transaction with a new vintage registered: all or nothing."""
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 vintage = int(con.execute("SELECT nextval('vintage_seq')").fetchone()[0])
                 con.execute(
-                    "INSERT INTO vintages (vintage, source, kind, rows) VALUES (?, ?, ?, ?)",
-                    [vintage, source, kind, rows],
+                    "INSERT INTO vintages (vintage, source, kind, rows, as_at) VALUES (?, ?, ?, ?, ?)",
+                    [vintage, source, kind, rows, as_at],
                 )
                 yield con, vintage
                 con.execute("COMMIT")
@@ -135,13 +285,30 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
 
-    def add_vintage(self, atoms: pd.DataFrame, source: str, kind: str, breakdowns: pd.DataFrame | None = None) -> int:
+    def add_vintage(
+        self,
+        atoms: pd.DataFrame,
+        source: str,
+        kind: str,
+        breakdowns: pd.DataFrame | None = None,
+        as_at: date | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> int:
         """Store validated atoms (and the load's breakdown counts) as a new vintage, all or
-        nothing; returns the vintage number."""
+        nothing; returns the vintage number. ``as_at`` defaults to the last day of the atoms'
+        latest month. Atoms out of range (``out_of_range``, by their units in ``catalogue``) are
+        refused with InputError naming each one."""
         frame = atoms.reindex(columns=ATOM_COLUMNS)
         if frame.duplicated(KEY).any():
             raise ValueError("atoms to store have duplicate keys")
-        with self._new_vintage(source, kind, len(frame)) as (con, vintage):
+        problems = out_of_range(frame, catalogue)
+        if problems:
+            raise InputError(source, problems)
+        if as_at is None:
+            if frame.empty:
+                raise ValueError(f"{source}: no atoms, so no as-at date; give one")
+            as_at = month_end(int(frame["period"].max()))
+        with self._new_vintage(source, kind, len(frame), as_at) as (con, vintage):
             con.register("incoming", frame)
             con.execute(
                 'INSERT INTO atoms SELECT indicator, period, org_unit, cohort, "window", '
@@ -204,11 +371,12 @@ class Store:
             return con.execute(query, params).df()
 
     def add_benchmarks(self, frame: pd.DataFrame, source: str) -> int:
-        """Store a DfE download (the long frame of ``csc_workbench.benchmarks``) as a new vintage."""
-        from csc_workbench.benchmarks.sources import LONG_COLUMNS
+        """Store a DfE download (the long frame of ``csc_workbench.benchmarks``) as a new vintage,
+        as at the end of the period of its latest year."""
+        from csc_workbench.benchmarks.sources import LONG_COLUMNS, latest_period_end
 
         incoming = frame.reindex(columns=LONG_COLUMNS)
-        with self._new_vintage(source, "benchmarks", len(incoming)) as (con, vintage):
+        with self._new_vintage(source, "benchmarks", len(incoming), latest_period_end(incoming)) as (con, vintage):
             con.register("incoming", incoming)
             con.execute("INSERT INTO benchmarks SELECT *, ? FROM incoming", [vintage])
             con.unregister("incoming")
@@ -237,8 +405,23 @@ class Store:
         return int(month)
 
     def vintages(self) -> pd.DataFrame:
+        """Every load: vintage, loaded_at, as_at (the date its data is as at), kind, rows, source."""
         with self._connect(read_only=True) as con:
-            return con.execute("SELECT * FROM vintages ORDER BY vintage").df()
+            frame = con.execute("SELECT vintage, loaded_at, kind, rows, source FROM vintages ORDER BY vintage").df()
+            frame = frame.merge(_vintage_as_at(con), on="vintage", how="left")
+        return frame[["vintage", "loaded_at", "as_at", "kind", "rows", "source"]]
+
+    def data_as_at(self, month: int | None = None) -> date | None:
+        """The date the data a pack of ``month`` (a month index; None: the whole store) reads is
+        as at: the latest as-at among the vintages whose atoms are the latest for any month up to
+        ``month``. None when the store holds no atoms for those months."""
+        where, params = ("WHERE period <= ?", [month]) if month is not None else ("", [])
+        with self._connect(read_only=True) as con:
+            keys = ", ".join(f'"{column}"' for column in KEY)
+            latest = f"SELECT DISTINCT max(vintage) AS vintage FROM atoms {where} GROUP BY {keys}"  # as atoms_latest
+            read = con.execute(latest, params).df()
+            dates = read.merge(_vintage_as_at(con), on="vintage")["as_at"].dropna()
+        return None if dates.empty else pd.Timestamp(dates.max()).date()
 
     def revisions(self, since_vintage: int | None = None) -> pd.DataFrame:
         """Every atom whose figures changed from one vintage to the next.
@@ -270,3 +453,76 @@ class Store:
             frame = con.execute(query, [since_vintage or 0]).df()
         frame["period"] = frame["period"].map(month_text)
         return frame
+
+
+def out_of_range(atoms: pd.DataFrame, catalogue: Catalogue | None = None) -> list[str]:
+    """Why atoms cannot be stored, one line per atom naming its indicator, org unit and month: a
+    negative or infinite figure, a numerator over a zero denominator, and (by the indicator's unit in
+    ``catalogue``) a percentage above 100 or with its numerator above its denominator."""
+    numbers = atoms[["numerator", "denominator", "value"]].astype(float)
+    table = atoms[KEY].join(numbers)
+    units = {indicator.id: indicator.unit for indicator in catalogue.indicators} if catalogue else {}
+    percent = atoms["indicator"].map(units).eq(Unit.PERCENT).to_numpy()
+    numerator, denominator, value = (numbers[column].to_numpy() for column in numbers)
+    slack = 1e-9
+    checks: list[tuple[np.ndarray, str]] = [
+        *((np.isinf(numbers[c].to_numpy()), f"{c} {{{c}:g}} is not a finite number") for c in numbers),
+        *((numbers[c].to_numpy() < 0, f"{c} {{{c}:g}} is negative") for c in numbers),
+        ((denominator == 0) & (numerator > 0), "numerator {numerator:g} over a zero denominator"),
+        (percent & (value > 100 + slack), "value {value:g} is above 100, and it is a percentage"),
+        (
+            percent & (numerator > denominator * (1 + slack)),
+            "numerator {numerator:g} is above its denominator {denominator:g}, and it is a percentage",
+        ),
+    ]
+    problems = []
+    for failed, what in checks:
+        for row in table.loc[failed].to_dict("records"):
+            where = f"{row['indicator']}, {row['org_unit']}, {month_text(int(row['period']))}"
+            problems.append(f"{where} ({row['cohort']}, {row['window']}): {what.format(**row)}")
+    return problems
+
+
+def _has_as_at(con: duckdb.DuckDBPyConnection) -> bool:
+    query = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'vintages' AND column_name = 'as_at'"
+    return bool(con.execute(query).fetchone()[0])
+
+
+def _vintage_as_at(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``vintage, as_at`` (datetime64) as recorded, or as derived for a store written before
+    vintages had an as-at date and opened read-only."""
+    recorded = _has_as_at(con)
+    frame = con.execute("SELECT vintage, as_at FROM vintages").df() if recorded else _derived_as_at(con)
+    return frame.assign(as_at=pd.to_datetime(frame["as_at"]))
+
+
+def _derived_as_at(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The as-at of vintages stored without one: the last day of an atoms vintage's latest month;
+    the end of the period of a benchmarks vintage's latest year."""
+    from csc_workbench.benchmarks.sources import latest_period_end
+
+    atoms = con.execute("SELECT vintage, max(period) AS period FROM atoms GROUP BY vintage").fetchall()
+    rows = [(int(vintage), month_end(int(period))) for vintage, period in atoms]
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "benchmarks" in tables:
+        latest = con.execute(
+            "SELECT vintage, source, dataset, measure, max(year) AS year FROM benchmarks GROUP BY ALL"
+        ).df()
+        rows += [(int(vintage), latest_period_end(part)) for vintage, part in latest.groupby("vintage")]
+    return pd.DataFrame(rows, columns=["vintage", "as_at"])
+
+
+def _add_as_at(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrate a store written before vintages had an as-at date: add the column and derive it."""
+    if _has_as_at(con):
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("ALTER TABLE vintages ADD COLUMN as_at DATE")
+        con.register("derived_as_at", _derived_as_at(con))
+        con.execute("UPDATE vintages SET as_at = d.as_at FROM derived_as_at d WHERE vintages.vintage = d.vintage")
+        con.unregister("derived_as_at")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,4 +1,5 @@
-"""Red/Amber/Green ratings for every band style councils use.
+"""Red/Amber/Green bands and ratings for every band style councils use (below both the catalogue,
+which parses bands, and assess, which rates values).
 
 All functions are pure: a value (never rounded first), a rule and a target in, a rating out.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from csc_workbench.assess.rag import Interval, Margin, Rag, gap_between, parse_interval, rag_range, rag_tolerance
+from csc_workbench.bands import Interval, Margin, Rag, gap_between, parse_interval, rag_range, rag_tolerance
 from csc_workbench.config.catalogue import ThresholdBands
 
 G, A, R = Rag.GREEN, Rag.AMBER, Rag.RED
