@@ -8,7 +8,7 @@ import html
 
 from csc_workbench.config import Params
 from csc_workbench.present.charts import RAG_COLOURS
-from csc_workbench.present.html_tables import GOOD_IS, TRAVEL_COLOURS
+from csc_workbench.present.html_tables import _CELL, _TABLE_STYLE, GOOD_IS, TRAVEL_COLOURS, _caption
 from csc_workbench.present.items import Html, Text
 
 #: Abbreviations a reader meets in the pack, spelt out.
@@ -58,10 +58,16 @@ _POLARITY_WORDS = {
 
 
 def _table(caption: str, header: tuple[str, str], rows: list[tuple[str, str]]) -> Html:
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
-    body = "".join(f'<tr><th scope="row">{html.escape(a)}</th><td>{html.escape(b)}</td></tr>' for a, b in rows)
+    head = "".join(
+        f'<th scope="col" style="{_CELL}background:#eee;text-align:left">{html.escape(h)}</th>' for h in header
+    )
+    body = "".join(
+        f'<tr><th scope="row" style="{_CELL}text-align:left">{html.escape(a)}</th>'
+        f'<td style="{_CELL}text-align:left">{html.escape(b)}</td></tr>'
+        for a, b in rows
+    )
     return Html(
-        f'<table class="cscw-guidance"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f'<table class="cscw-guidance" style="{_TABLE_STYLE}">{_caption(caption)}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
 

@@ -222,7 +222,9 @@ def activity_table_html(frame: pd.DataFrame, params: Params, month: str | int) -
     body = []
     for org, rows in frame.groupby("org_unit", sort=False):
         by_id = {r["indicator"]: r for r in rows.to_dict("records")}
-        cells = [f'<th style="{_CELL}text-align:left">{html.escape(str(org))}</th>']
+        level = params.authority.org_unit(str(org)).level
+        indent = {"authority": "font-weight:bold", "area": "font-weight:bold", "team": "padding-left:1.5em"}
+        cells = [f'<th scope="row" style="{_CELL}text-align:left;{indent.get(level, "")}">{html.escape(str(org))}</th>']
         for i in ids:
             r, dec = by_id[i], params.catalogue[i].display_decimals
             note = r["note"] if isinstance(r["note"], str) else ""
