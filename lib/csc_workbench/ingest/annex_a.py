@@ -1413,11 +1413,6 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
-def _rows(rows) -> str:
-    shown = ", ".join(str(r) for r in list(rows[:_SHOWN]))
-    return shown + (", ..." if len(rows) > _SHOWN else "")
-
-
 def write_quarantine(annex: AnnexA, folder: str | Path) -> Path | None:
     """Write the quarantine rows to a CSV in ``folder`` (created), named after the source and the time.
 
