@@ -1,7 +1,8 @@
 """Benchmark: the full demo pack built by ``cscw run`` against the naive way, side by side.
 
-The full pack is the authority and its four areas, every notebook (scorecard, exceptions and
-the ten area pages): 60 pages. The naive way runs the same notebooks one after another with the
+The full pack is the authority and its four areas, every notebook (scorecard, portfolio
+dashboard, exceptions and the ten area pages, then the guidance notes and the accessibility
+statement once): 67 pages. The naive way runs the same notebooks one after another with the
 ``papermill`` and ``jupyter nbconvert --to html`` command lines (a process, a kernel and the
 library imports for every page, then a second process to convert it). Prints both times, the
 speed-up, the largest page and whether the targets hold: at least 3 times faster, under 90 s,
