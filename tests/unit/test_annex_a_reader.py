@@ -884,7 +884,7 @@ def test_two_files_for_one_list_are_fatal(tmp_path: Path) -> None:
     folder = tmp_path / "extract"
     write_csv(folder / "List 1.csv", L1, [record(L1)])
     write_csv(folder / "Contacts.csv", L1, [record(L1)])
-    with pytest.raises(AnnexAError, match=r"both 'Contacts\.csv' and 'List 1\.csv' look like List 1"):
+    with pytest.raises(AnnexAError, match=r"files 'Contacts\.csv' and 'List 1\.csv' both look like List 1"):
         read_annex_a(folder, today=TODAY)
 
 

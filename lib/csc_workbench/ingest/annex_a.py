@@ -309,29 +309,34 @@ def _read_source(source: _Source, books: _Books | None, today: pd.Timestamp) -> 
     return read
 
 
-def _folder_sources(folder: Path, notes: list[str]) -> list[_Source]:
-    """Every CSV of the folder whose name says which list it is; two files for one list are refused."""
-    found: dict[int, Path] = {}
-    problems: list[str] = []
+def _one_per_list(
+    where: Path, candidates: list[tuple[str, ListSpec | None]], noun: str
+) -> tuple[dict[int, str], list[str]]:
+    """(list number -> the one file or sheet name holding it, the names holding no list); two
+    names for one list are refused, naming both."""
+    chosen: dict[int, str] = {}
     ignored: list[str] = []
-    for file in sorted(folder.iterdir()):
-        if file.name.startswith((".", "~$")) or not file.is_file():
-            continue
-        if file.suffix.lower() != ".csv":
-            ignored.append(file.name)
-            continue
-        spec = _list_for_file_name(file.stem)
+    problems: list[str] = []
+    for name, spec in candidates:
         if spec is None:
-            ignored.append(file.name)
-        elif spec.number in found:
+            ignored.append(name)
+        elif spec.number in chosen:
             problems.append(
-                f"{folder}: both '{found[spec.number].name}' and '{file.name}' look like List {spec.number} "
+                f"{where}: {noun} '{chosen[spec.number]}' and '{name}' both look like List {spec.number} "
                 f"({spec.title}); keep one"
             )
         else:
-            found[spec.number] = file
+            chosen[spec.number] = name
     if problems:
-        raise AnnexAError(str(folder), problems)
+        raise AnnexAError(str(where), problems)
+    return chosen, ignored
+
+
+def _folder_sources(folder: Path, notes: list[str]) -> list[_Source]:
+    """Every CSV of the folder whose name says which list it is; two files for one list are refused."""
+    files = [f for f in sorted(folder.iterdir()) if f.is_file() and not f.name.startswith((".", "~$"))]
+    candidates = [(f.name, _list_for_file_name(f.stem) if f.suffix.lower() == ".csv" else None) for f in files]
+    found, ignored = _one_per_list(folder, candidates, "files")
     if not found:
         detail = f" (it holds {_names(ignored)})" if ignored else " (it is empty)"
         raise AnnexAError(
@@ -340,7 +345,7 @@ def _folder_sources(folder: Path, notes: list[str]) -> list[_Source]:
         )
     if ignored:
         notes.append(f"{folder}: ignored files that are not Annex A list CSVs: {_names(ignored)}")
-    return [_Source(LISTS[number], str(file), file.name, True) for number, file in sorted(found.items())]
+    return [_Source(LISTS[number], str(folder / name), name, True) for number, name in sorted(found.items())]
 
 
 def _list_for_file_name(stem: str) -> ListSpec | None:
@@ -441,22 +446,7 @@ def _workbook_sources(path: Path, books: _Books, notes: list[str]) -> list[_Sour
     are refused."""
     with books.book() as book:
         names = list(book.sheet_names)
-    chosen: dict[int, str] = {}
-    problems: list[str] = []
-    ignored: list[str] = []
-    for name in names:
-        spec = list_by_sheet(name)
-        if spec is None:
-            ignored.append(name)
-        elif spec.number in chosen:
-            problems.append(
-                f"{path}: sheets '{chosen[spec.number]}' and '{name}' both look like List {spec.number} "
-                f"({spec.title}); keep one"
-            )
-        else:
-            chosen[spec.number] = name
-    if problems:
-        raise AnnexAError(str(path), problems)
+    chosen, ignored = _one_per_list(path, [(name, list_by_sheet(name)) for name in names], "sheets")
     if not chosen:
         found = _names(ignored) if ignored else "none"
         raise AnnexAError(
