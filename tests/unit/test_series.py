@@ -144,3 +144,18 @@ def test_the_cohort_difference_agrees_with_the_two_figures_printed(small_params)
     )  # fmt: skip
     text = html_tables.cohort_impact_html(frame, small_params, "all", "all")
     assert ">84.3%<" in text and ">80.1%<" in text and ">+4.2<" in text  # 84.3 - 80.1, not 4.12 -> 4.1
+
+
+def test_a_monitored_measure_has_no_rag_or_target_columns(small_params, store) -> None:
+    rows = [
+        ("referrals", m, "Testshire", "all", "month", None, None, 100 + k) for k, m in enumerate(_months("2017-03", 13))
+    ]
+    store.add_vintage(make_atoms(rows), "test", "aggregates")
+    table = series.thirteen_month_table(store, small_params, "referrals", "2018-03", "Testshire")
+    text = html_tables.thirteen_month_table_html(table, small_params.catalogue["referrals"])
+    assert ">RAG<" not in text and ">Target<" not in text and ">Note<" in text and ">112<" in text
+    rated = html_tables.thirteen_month_table_html(
+        series.thirteen_month_table(store, small_params, "return_interviews", "2018-03", "Testshire"),
+        small_params.catalogue["return_interviews"],
+    )
+    assert ">RAG<" in rated and ">Target<" in rated

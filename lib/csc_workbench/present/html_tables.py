@@ -173,8 +173,10 @@ def _td(text: str, align: str = "right", title: str = "") -> str:
 def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
     """The 13-month table as HTML: one row per month; numerator and denominator (for ratios)
     beside each value; the month's own figures first when the headline is a rolling window;
-    values rounded as the catalogue says, RAG cells coloured with their letter."""
+    values rounded as the catalogue says, RAG cells coloured with their letter; a measure that is
+    only monitored has no RAG or target columns."""
     pct, dec = ind.unit == "percent", ind.display_decimals
+    rated = ind.polarity.value != "none"
     rolling, ratio = is_rolling(ind), ind.scale is not None
     headline = _WINDOW_WORDS.get(ind.headline_window, "Value") if rolling else "Value"
     groups: list[tuple[str, str, str]] = []  # (numerator, denominator, value) columns, labelled
@@ -187,7 +189,7 @@ def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
         suffix = f" ({name.lower()})" if rolling else ""
         labels += [f"Numerator{suffix}", f"Denominator{suffix}"] if ratio else []
         labels.append(name)
-    labels += ["RAG", "Target", "Note"]
+    labels += ["RAG", "Target", "Note"] if rated else ["Note"]
     body = []
     for r in frame.to_dict("records"):
         cells = [_td(month_label(parse_month(r["month"])), "left")]
@@ -195,10 +197,12 @@ def thirteen_month_table_html(frame: pd.DataFrame, ind: Indicator) -> str:
             if ratio:
                 cells += [_td(_count(r[num])), _td(_count(r[den]))]
             cells.append(_td(format_number(r[value], dec, pct)))
-        rag = r["rag"] if isinstance(r["rag"], str) else ""
-        cells.append(rag_cell(RAG_LETTER.get(rag, "-"), rag))
-        target = r["target"]
-        cells.append(_td(format_number(float(target), dec, pct) if target is not None and target == target else "-"))
+        if rated:
+            rag = r["rag"] if isinstance(r["rag"], str) else ""
+            cells.append(rag_cell(RAG_LETTER.get(rag, "-"), rag))
+            target = r["target"]
+            shown = format_number(float(target), dec, pct) if target is not None and target == target else "-"
+            cells.append(_td(shown))
         cells.append(_td(r["note"], "left"))
         body.append(f"<tr>{''.join(cells)}</tr>")
     caption = _caption(f"{ind.title}: the last 13 months")
