@@ -9,27 +9,20 @@ refused, 1 for a store that cannot be used or anything else that failed, 130 whe
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from csc_workbench.assess.scorecard import rag_counts, scorecard
-from csc_workbench.benchmarks.sources import read_ees, read_lait
-from csc_workbench.config import load_params
-from csc_workbench.config.errors import InputError, WorkbenchError
-from csc_workbench.ingest.aggregates import ingest_aggregates
-from csc_workbench.load import load_annex_a, load_demo
-from csc_workbench.measures.annex_a import check_measures
-from csc_workbench.periods import month_text, parse_month
-from csc_workbench.present.tables import format_scorecard
-from csc_workbench.store.atoms import Store, StoreError
+    from csc_workbench.config import Params
+
+# Each command imports what it needs when it runs: ``cscw --help`` and ``cscw check`` stay quick
+# (pandas, DuckDB, Altair and the notebooks' machinery are loaded only by the commands using them).
 
 DEFAULT_PARAMS = os.environ.get("CSCW_PARAMS", "params")
 DEFAULT_STORE = os.environ.get("CSCW_STORE", "data/store.duckdb")
@@ -98,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--pdf", action="store_true",
                       help="also print the pack as one A4 PDF, a bookmark per page (needs chromium)")  # fmt: skip
     pack.add_argument("--out", type=Path, default=Path("outputs"))
+    pack.add_argument("--rebuild", action="store_true",
+                      help="run every page again (default: a page whose inputs are unchanged since the month's "
+                      "last pack is kept as it was)")  # fmt: skip
     _common(pack)
 
     demo = commands.add_parser("demo", help="write the synthetic demo county's data (and load it with --ingest)")
@@ -128,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the params folder and catalogue")
     _common(check)
 
+    commentary = commands.add_parser("commentary", help="commentary from the service: a workbook filled in, loaded")
+    steps = commentary.add_subparsers(dest="step", required=True)
+    template = steps.add_parser("template", help="write a workbook with a row per red and amber indicator and org unit")
+    template.add_argument("--month", required=True, help="YYYY-MM, or 'latest' for the latest month in the store")
+    template.add_argument("--org-units", nargs="+", default=None, help="default every org unit ('all')")
+    template.add_argument("--out", type=Path, default=None, help="default outputs/commentary_<YYYY-MM>.xlsx")
+    template.add_argument("--force", action="store_true", help="replace --out if it exists (it may be filled in)")
+    _common(template)
+    load = steps.add_parser("load", help="store a filled-in workbook in PARAMS/commentary/<YYYY-MM>.yml")
+    load.add_argument("file", type=Path)
+    load.add_argument("--month", default=None, help="YYYY-MM the workbook must be for (default: the one it names)")
+    _common(load)
+
     init = commands.add_parser("init", help="write a council's params folder from its LA code (DfE reference)")
     init.add_argument("--la", required=True, help="LA code, old (886) or new (E10000016)")
     init.add_argument("--out", type=Path, default=None, help="params folder to write (default: params/<name>)")
@@ -152,6 +161,10 @@ def _list_number(text: str) -> int:
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    import json
+
+    import pandas as pd
+
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
@@ -166,29 +179,52 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "init":
         return _init(args)
-    if args.command == "vintages":
-        vintages = Store(args.store).vintages()
-        _print_frame(vintages.assign(loaded_at=vintages["loaded_at"].dt.floor("s")), "table")
+    if args.command in ("vintages", "revisions"):
+        from csc_workbench.store.atoms import Store
+
+        store = Store(args.store)
+        if args.command == "revisions":
+            _print_frame(store.revisions(args.since_vintage), args.format)
+        else:
+            vintages = store.vintages()
+            _print_frame(vintages.assign(loaded_at=vintages["loaded_at"].dt.floor("s")), "table")
         return 0
-    if args.command == "revisions":
-        _print_frame(Store(args.store).revisions(args.since_vintage), args.format)
-        return 0
+    if args.command == "run":  # it reads the params itself, once its first kernel is starting
+        return _run(args)
+    from csc_workbench.config import load_params
+
     params = load_params(args.params, args.catalogue)
-    if args.command == "check":
-        catalogue, authority = params.catalogue, params.authority
-        check_measures(catalogue, str(args.catalogue or Path(args.params) / "catalogue.yml"))
-        from_annex_a = sum(indicator.measure is not None for indicator in catalogue.indicators)
-        print(
-            f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas, "
-            f"{from_annex_a} of them computed from Annex A"
-        )
-        print(f"{authority.name}: {len(authority.org_unit_names)} org units")
-        return 0
-    if args.command == "ingest" and args.source == "aggregates":
-        store = Store(args.store)
+    commands: dict[str, Callable[[argparse.Namespace, Params], int]] = {
+        "check": _check, "benchmarks": _benchmarks, "demo": _demo, "scorecard": _scorecard,
+        "ingest": _ingest, "commentary": _commentary,
+    }  # fmt: skip
+    return commands[args.command](args, params)
+
+
+def _check(args: argparse.Namespace, params: Params) -> int:
+    from csc_workbench.measures.annex_a import check_measures
+
+    catalogue, authority = params.catalogue, params.authority
+    check_measures(catalogue, str(args.catalogue or Path(args.params) / "catalogue.yml"))
+    from_annex_a = sum(indicator.measure is not None for indicator in catalogue.indicators)
+    print(
+        f"{catalogue.name}: {len(catalogue.indicators)} indicators in {len(catalogue.areas)} areas, "
+        f"{from_annex_a} of them computed from Annex A"
+    )
+    print(f"{authority.name}: {len(authority.org_unit_names)} org units")
+    return 0
+
+
+def _ingest(args: argparse.Namespace, params: Params) -> int:
+    from csc_workbench.store.atoms import Store
+
+    store = Store(args.store)
+    if args.source == "aggregates":
+        from csc_workbench.ingest.aggregates import ingest_aggregates
+
         return _load_each(args, lambda path: str(ingest_aggregates(path, params, store, args.as_at)))
-    if args.command == "ingest" and args.source == "benchmarks":
-        store = Store(args.store)
+    if args.source == "benchmarks":
+        from csc_workbench.benchmarks.sources import read_ees, read_lait
 
         def load_benchmarks(path: Path) -> str:
             frame = read_lait(path) if path.suffix.lower() == ".parquet" else read_ees(path)
@@ -200,9 +236,25 @@ def run(args: argparse.Namespace) -> int:
             )
 
         return _load_each(args, load_benchmarks)
-    if args.command == "benchmarks":
-        return _benchmarks(args, params)
-    if args.command == "run":
+    from csc_workbench.load import load_annex_a
+    from csc_workbench.periods import parse_month
+
+    first = parse_month(args.first_month) if args.first_month else None
+    report = load_annex_a(
+        args.path, params, store, args.as_at, first, args.quarantine, empty_is_zero=args.empty_is_zero
+    )
+    print(report)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    # This process validates no IRI: jsonschema (imported by nbformat and Altair) goes without its
+    # optional IRI grammar, whose building took a second of the pack's start (as in its kernels).
+    sys.modules.setdefault("rfc3987_syntax", None)
+    from csc_workbench.pack.kernels import WarmKernels
+
+    with WarmKernels() as kernels:
+        kernels.prestart()  # the first page's kernel starts while the rest is imported and the parameters checked
         from csc_workbench.pack.run import build_pack
 
         result = build_pack(
@@ -217,45 +269,46 @@ def run(args: argparse.Namespace) -> int:
             images=args.images,
             catalogue=args.catalogue,
             pdf=args.pdf,
+            rebuild=args.rebuild,
+            kernels=kernels,
         )
-        print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
-        if result.pdf is not None:
-            print(f"PDF: {sum(p.pages for p in result.pdf_pages)} A4 pages, a bookmark per page -> {result.pdf}")
-        for failure in result.failures:
-            print(f"FAILED {failure.page.title}: {failure.error}", file=sys.stderr)
-        return 1 if result.failures else 0
-    if args.command == "ingest":
-        first = parse_month(args.first_month) if args.first_month else None
-        report = load_annex_a(
-            args.path, params, Store(args.store), args.as_at, first, args.quarantine, empty_is_zero=args.empty_is_zero
-        )
-        print(report)
+    print(f"pack {result.month}: {len(result.pages)} pages in {result.timings['total']:.1f} s -> {result.index}")
+    if result.pdf is not None:
+        print(f"PDF: {sum(p.pages for p in result.pdf_pages)} A4 pages, a bookmark per page -> {result.pdf}")
+    for failure in result.failures:
+        print(f"FAILED {failure.page.title}: {failure.error}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _scorecard(args: argparse.Namespace, params: Params) -> int:
+    from csc_workbench.assess.scorecard import rag_counts, scorecard
+    from csc_workbench.periods import month_text
+    from csc_workbench.present.tables import format_scorecard
+    from csc_workbench.store.atoms import Store
+
+    store = Store(args.store)
+    month = month_text(store.latest_month()) if args.month == "latest" else args.month
+    units = params.authority.org_unit_names if args.org_unit == ["all"] else args.org_unit
+    frame = scorecard(store, params, month, units, args.cohort)
+    if args.format != "table":
+        _print_frame(frame, args.format)
         return 0
-    if args.command == "demo":
-        return _demo(args, params)
-    if args.command == "scorecard":
-        store = Store(args.store)
-        month = month_text(store.latest_month()) if args.month == "latest" else args.month
-        units = params.authority.org_unit_names if args.org_unit == ["all"] else args.org_unit
-        frame = scorecard(store, params, month, units, args.cohort)
-        if args.format == "table":
-            if params.authority.synthetic:
-                print(f"*** SYNTHETIC DEMO DATA: {params.authority.name} is fictional ***")
-            for org, part in frame.groupby("org_unit", sort=False):
-                counts = rag_counts(part)
-                print(f"Scorecard - {org} - {month} - cohort {args.cohort}")
-                _print_frame(format_scorecard(part).drop(columns="org_unit"), "table")
-                print(f"GREEN {counts['green']}  AMBER {counts['amber']}  RED {counts['red']}\n")
-        else:
-            _print_frame(frame, args.format)
-        return 0
-    raise AssertionError(args.command)
+    if params.authority.synthetic:
+        print(f"*** SYNTHETIC DEMO DATA: {params.authority.name} is fictional ***")
+    for org, part in frame.groupby("org_unit", sort=False):
+        counts = rag_counts(part)
+        print(f"Scorecard - {org} - {month} - cohort {args.cohort}")
+        _print_frame(format_scorecard(part).drop(columns="org_unit"), "table")
+        print(f"GREEN {counts['green']}  AMBER {counts['amber']}  RED {counts['red']}\n")
+    return 0
 
 
 def _load_each(args: argparse.Namespace, load: Callable[[Path], str]) -> int:
     """Load ``args.files`` one by one, each its own vintage: a refused file stores nothing and the
     next is still loaded; with several files, a last line says which were stored and which refused.
     ``args.stored`` keeps the files stored so far (for the message if the load is interrupted)."""
+    from csc_workbench.config.errors import InputError
+
     args.stored, refused = [], []
     for path in args.files:
         try:
@@ -274,8 +327,9 @@ def _load_each(args: argparse.Namespace, load: Callable[[Path], str]) -> int:
     return 2 if refused else 0
 
 
-def _benchmarks(args: argparse.Namespace, params) -> int:
+def _benchmarks(args: argparse.Namespace, params: Params) -> int:
     from csc_workbench.assess.benchmarking import indicator_benchmark_table
+    from csc_workbench.store.atoms import Store
 
     if args.indicator not in params.catalogue:
         raise KeyError(f"unknown indicator {args.indicator!r}")
@@ -307,6 +361,27 @@ def _benchmarks(args: argparse.Namespace, params) -> int:
     return 0
 
 
+def _commentary(args: argparse.Namespace, params: Params) -> int:
+    """``commentary template``: the month's workbook for the service; ``commentary load``: a filled-in one stored."""
+    if args.step == "load":
+        from csc_workbench.config.commentary_workbook import load_commentary_workbook
+
+        print(load_commentary_workbook(args.file, params, args.month))
+        return 0
+    from csc_workbench.assess.series import report_month
+    from csc_workbench.present.commentary_workbook import write_commentary_template
+    from csc_workbench.store.atoms import Store
+
+    store = Store(args.store)
+    month = report_month(store, args.month)
+    out = args.out or Path("outputs") / f"commentary_{month}.xlsx"
+    if out.exists() and not args.force:
+        raise ValueError(f"{out} exists (it may be a filled-in copy): give another --out, or --force to replace it")
+    units = None if args.org_units in (None, ["all"]) else args.org_units
+    print(write_commentary_template(store, params, month, out, units))
+    return 0
+
+
 def _init(args: argparse.Namespace) -> int:
     from csc_workbench.new_council import default_folder, find_council, write_params
 
@@ -323,8 +398,13 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace, params) -> int:
+def _demo(args: argparse.Namespace, params: Params) -> int:
+    import time
+
     from csc_workbench.demo import DemoConfig, generate_demo
+    from csc_workbench.load import load_demo
+    from csc_workbench.periods import month_text, parse_month
+    from csc_workbench.store.atoms import Store
 
     end = args.end_month or month_text(parse_month(date.today().strftime("%Y-%m")) - 1)
     started = time.perf_counter()
@@ -344,6 +424,10 @@ def _demo(args: argparse.Namespace, params) -> int:
 
 def _message(exc: Exception) -> tuple[int, str]:
     """(exit status, message) for an error that ends a command."""
+    from csc_workbench.config.errors import WorkbenchError
+    from csc_workbench.store.atoms import StoreError
+
+    duckdb = sys.modules.get("duckdb")  # loaded by every command that can raise its errors
     if isinstance(exc, StoreError):
         return 1, str(exc)
     if isinstance(exc, WorkbenchError | ValueError | FileNotFoundError):
@@ -353,7 +437,7 @@ def _message(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return 1, f"{where}{exc.strerror or exc}: check the path and its permissions"
-    if isinstance(exc, duckdb.Error):
+    if duckdb is not None and isinstance(exc, duckdb.Error):
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return 1, f"the store could not be read or written ({first}); run again with --debug to see where"
     return 1, f"unexpected error ({type(exc).__name__}: {exc}); run again with --debug to see where, and report it"
@@ -373,18 +457,22 @@ def _interrupted(args: argparse.Namespace) -> str:
     return "interrupted: nothing was stored"
 
 
+def _interrupt(exc: BaseException) -> bool:
+    """Ctrl-C: Python's, or DuckDB's when it stopped a query (DuckDB is loaded by then)."""
+    duckdb = sys.modules.get("duckdb")
+    return isinstance(exc, KeyboardInterrupt) or (duckdb is not None and isinstance(exc, duckdb.InterruptException))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, Exception) as exc:
         if args.debug:
             raise
-        print(f"cscw: {_interrupted(args)}", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if args.debug:
-            raise
+        if _interrupt(exc):
+            print(f"cscw: {_interrupted(args)}", file=sys.stderr)
+            return 130
         status, message = _message(exc)
         print(f"cscw: {message}", file=sys.stderr)
         return status

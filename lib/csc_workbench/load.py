@@ -20,7 +20,8 @@ from csc_workbench.ingest.annex_a import AnnexA, empty_list, read_annex_a, write
 from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.measures.annex_a import MeasureRun, compute_atoms
 from csc_workbench.measures.breakdowns import compute_breakdowns
-from csc_workbench.periods import month_text
+from csc_workbench.measures.data_quality import BLANK_ON_EVERY_ROW, NO_COLUMN, NOT_USED, annex_a_quality, field_gaps
+from csc_workbench.periods import month_text, parse_month
 from csc_workbench.store.atoms import Store
 
 #: Date columns that are not events (they say nothing about how recent an extract is).
@@ -39,6 +40,8 @@ class LoadReport:
     as_at: pd.Timestamp
     first_month: int
     lines: list[str] = field(default_factory=list)
+    #: the load's data quality, aggregates only (``measures.data_quality.annex_a_quality``), stored with its atoms
+    data_quality: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         head = (
@@ -136,9 +139,10 @@ def measure_annex_a(
     today: date | None = None,
     empty_is_zero: Collection[int] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, LoadReport]:
-    """Read one Annex A extract and compute its atoms and breakdown counts; writes only the
-    quarantine report. Lists that give no figures (``lists_without_figures``) make their indicators
-    not available for the as-at month and do not move the extract's as-at date."""
+    """Read one Annex A extract and compute its atoms, breakdown counts and data quality (the
+    report's ``data_quality``); writes only the quarantine report. Lists that give no figures
+    (``lists_without_figures``) make their indicators not available for the as-at month and do not
+    move the extract's as-at date."""
     annex = read_annex_a(path, today=today)
     gone, confirmations = lists_without_figures(annex, empty_is_zero)
     if as_at is None and latest_event(annex, gone) is None and gone:
@@ -165,7 +169,8 @@ def measure_annex_a(
         empty_is_zero=empty_is_zero,
     )
     counts = compute_breakdowns(lists, params.authority, first, as_at_ts.year * 12 + as_at_ts.month - 1)
-    report = LoadReport(str(path), None, len(run.atoms), as_at_ts, first)
+    quality = annex_a_quality(annex, run, gone, params.authority)
+    report = LoadReport(str(path), None, len(run.atoms), as_at_ts, first, data_quality=quality)
     report.lines.extend(not_available(run, as_at_ts))
     report.lines.append(annex.summary())
     quarantine = write_quarantine(annex, quarantine_dir)
@@ -199,28 +204,25 @@ def what_stopped(annex: AnnexA, run: MeasureRun, gone: Mapping[int, str] | None 
     none); then the indicators stopped for another reason."""
     gone = gone or {}
     lines = []
-    for number, spec in LISTS.items():
-        stopped = run.stopped.get((number, None))
+    for gap in field_gaps(annex, run, gone):
+        number, column = gap.list_number, gap.column
         if number in gone:
-            if not stopped:
+            if not gap.indicators:
                 lines.append(gone[number])
-        elif number in annex.missing_lists:
-            lines.append(_stopped(f"List {number} {spec.title}: not in the extract", stopped))
-        elif number in annex.lists and not annex.lists[number].empty:
-            refused = annex.refused.get(number, {})
-            for column in spec.columns:
-                stopped = run.stopped.get((number, column.key))
-                if column.key in refused:
-                    lines.append(_stopped(f"List {number}: '{column.header}' not used", stopped))
-                elif column.key not in annex.columns[number]:
-                    lines.append(_stopped(f"List {number}: no '{column.header}' column", stopped))
-                elif stopped:
-                    lines.append(_stopped(f"List {number}: '{column.header}' is blank on every row", stopped))
+        elif column is None:
+            lines.append(_stopped(f"List {number} {LISTS[number].title}: not in the extract", gap.indicators))
+        else:
+            what = {
+                NOT_USED: f"'{column.header}' not used",
+                NO_COLUMN: f"no '{column.header}' column",
+                BLANK_ON_EVERY_ROW: f"'{column.header}' is blank on every row",
+            }[gap.problem]
+            lines.append(_stopped(f"List {number}: {what}", gap.indicators))
     lines.extend(f"{what}: not computed: {why}" for what, why in run.skipped.items() if not why.startswith("needs "))
     return lines
 
 
-def _stopped(what: str, indicators: list[str] | None) -> str:
+def _stopped(what: str, indicators: Collection[str]) -> str:
     return what + (f"; not computed: {', '.join(indicators)}" if indicators else "")
 
 
@@ -244,6 +246,7 @@ def load_annex_a(
             breakdowns=counts,
             as_at=report.as_at.date(),
             catalogue=params.catalogue,
+            quality=report.data_quality,
         )
     return report
 
@@ -253,8 +256,9 @@ def _snapshot_month_end(folder: str | Path) -> pd.Timestamp:
 
 
 def _measure_snapshot(job: tuple) -> tuple[pd.DataFrame, LoadReport]:
-    folder, params, quarantine_dir = job
-    atoms, _, report = measure_annex_a(folder, params, _snapshot_month_end(folder), quarantine_dir=quarantine_dir)
+    folder, first_month, params, quarantine_dir = job
+    as_at = _snapshot_month_end(folder)
+    atoms, _, report = measure_annex_a(folder, params, as_at, first_month, quarantine_dir=quarantine_dir)
     return atoms, report  # snapshots hold lists 6-9 only: no breakdowns
 
 
@@ -267,22 +271,34 @@ def load_demo(
 ) -> list[str]:
     """Load a generated demo county: month-end snapshots oldest first, the full extract, then aggregates.
 
-    ``files`` is the ``DemoFiles`` that ``csc_workbench.demo.generate_demo`` returned. The
-    snapshots are read and measured in parallel (``jobs`` processes, default one per core) and
-    stored one after another, oldest first, so vintages follow the months.
+    ``files`` is the ``DemoFiles`` that ``csc_workbench.demo.generate_demo`` returned. Each
+    snapshot restates the previous snapshot's month. The snapshots are read and measured in
+    parallel (``jobs`` processes, default one per core) and stored one after another, oldest
+    first, so vintages follow the months.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     from csc_workbench.ingest.aggregates import ingest_aggregates
 
     lines = []
-    work = [(folder, params, quarantine_dir) for folder in files.snapshots]
+    # Each snapshot is measured from the previous snapshot's month (the month before, or the one before the gap
+    # month), whose closed records it holds: it restates that month with the events recorded after its month end,
+    # as a council's monthly extract restates recent months, so the store as at each month end has them. The first
+    # snapshot, where the demo's data start, covers its own month.
+    months = [parse_month(Path(folder).name[-7:]) for folder in files.snapshots]
+    firsts = months[:1] + months[:-1]
+    work = [(folder, first, params, quarantine_dir) for folder, first in zip(files.snapshots, firsts, strict=True)]
     # Ctrl-C reaches the workers too: they leave it to this process, which drops the snapshots not yet measured
     with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, initializer=_ignore_interrupts) as pool:
         try:
             for (folder, *_), (atoms, report) in zip(work, pool.map(_measure_snapshot, work), strict=True):
                 vintage = store.add_vintage(
-                    atoms, source=str(folder), kind="annex_a", as_at=report.as_at.date(), catalogue=params.catalogue
+                    atoms,
+                    source=str(folder),
+                    kind="annex_a",
+                    as_at=report.as_at.date(),
+                    catalogue=params.catalogue,
+                    quality=report.data_quality,
                 )
                 lines.append(f"{Path(folder).name}: {report.atoms:,} atoms, vintage {vintage}")
         except BaseException:

@@ -32,7 +32,7 @@ def _check_pack(result, params, org_units: list[str]) -> None:
     assert not result.failures, [(p.page.title, p.error) for p in result.failures]
     areas = params.catalogue.areas
     dashboard = 1 if params.catalogue.themes else 0  # a portfolio dashboard where the catalogue has themes
-    once = 2  # the guidance notes and the accessibility statement
+    once = 4  # data quality, revisions, the guidance notes and the accessibility statement
     assert len(result.pages) == len(org_units) * (2 + dashboard + len(areas)) + once
     index = _text(result.index)
     for page in result.pages:
@@ -82,7 +82,15 @@ def test_a_small_council_with_its_own_catalogue_builds_a_complete_pack(small_cou
     _check_pack(result, params, ["Brackenford"])
     notebooks = {p.page.notebook for p in result.pages}
     # no themes in its catalogue, so no dashboard
-    assert notebooks == {"scorecard", "exceptions", GENERIC_AREA, "guidance", "accessibility"}
+    assert notebooks == {
+        "scorecard",
+        "exceptions",
+        GENERIC_AREA,
+        "data_quality",
+        "revisions",
+        "guidance",
+        "accessibility",
+    }
     # the council's indicators hold the demo's figures: referrals in the month as the demo's own count
     referrals = store.latest(["new_referrals"], ["Brackenford"], ["all"], None, None)
     demo = small_county.store.latest(["referrals"], ["Northmoor"], ["all"], None, None)

@@ -12,6 +12,7 @@ import papermill
 import pytest
 
 from csc_workbench.explore import Explorer
+from csc_workbench.explore.explorer import shown_table
 from csc_workbench.periods import month_label, parse_month
 
 from ..conftest import ROOT
@@ -65,6 +66,13 @@ def test_controls_change_the_table_and_chart_to_the_right_numbers(explorer, smal
         100 * three["numerator"].sum() / three["denominator"].sum()
     )
     explorer.controls.window.value = "month"
+
+
+def test_the_table_shows_counts_as_whole_numbers_and_missing_months_blank() -> None:
+    table = pd.DataFrame({"Northmoor": [4142.0, None, 3724.0]}, index=["Jan 2025", "Feb 2025", "Mar 2025"])
+    counts = shown_table(table, 0).to_html()
+    assert ">4142</td>" in counts and ".0<" not in counts and "nan" not in counts.lower()
+    assert ">41.4</td>" in shown_table(table / 100, 1).to_html()  # rates to the catalogue's decimals
 
 
 def test_drill_down_compares_the_org_units_below(explorer, small_county) -> None:

@@ -19,6 +19,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from csc_workbench.config import load_params
+from csc_workbench.pack import kernels as pack_kernels
 from csc_workbench.pack import run as pack_run
 from csc_workbench.pack.html import PRINT_MARGINS_MM, REMOTE_REFERENCE, SYNTHETIC_LABEL
 from csc_workbench.pack.render import CHART_CLASS, INTERACTIVE_CLASS, RUNTIME_PATH
@@ -29,7 +30,7 @@ from .conftest import END
 
 AUTHORITY, AREA = "Northmoor", "North Northmoor"
 #: The notebooks of a pack with no area page (the demo catalogue has themes, so a dashboard).
-NO_AREAS = ["scorecard", "dashboard", "exceptions", "guidance", "accessibility"]
+NO_AREAS = ["scorecard", "dashboard", "exceptions", "data_quality", "revisions", "guidance", "accessibility"]
 CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOKS = ROOT / "notebooks"
 #: A chart's container, static or interactive (nbconvert may write its attributes in any order).
@@ -106,9 +107,9 @@ def test_an_area_without_its_own_notebook_needs_the_generic_one(demo, tmp_path) 
 
 def test_every_page_is_listed_in_the_index_with_rag_counts(pack) -> None:
     assert pack.path.name == END and not pack.failures
-    # scorecard, portfolio dashboard, exceptions and children in care for two org units, the
-    # guidance notes and the accessibility statement once
-    assert len(pack.pages) == 10
+    # scorecard, portfolio dashboard, exceptions and children in care for two org units, the data
+    # quality, the revisions, the guidance notes and the accessibility statement once
+    assert len(pack.pages) == 12
     index = _text(pack.index)
     for page in pack.pages:
         assert page.html is not None and page.html.exists()
@@ -275,8 +276,8 @@ def test_a_kernel_that_fails_to_start_is_retried(demo, tmp_path, monkeypatch) ->
     assert calls == {stem: ["python3"] * 3 for stem in NO_AREAS}
 
     calls.clear()
-    monkeypatch.setattr(pack_run, "KERNEL_ATTEMPTS", 2)
-    result = build_pack(END, ROOT / "params", store.path, tmp_path, areas=[], progress=False)
+    monkeypatch.setattr(pack_kernels, "KERNEL_ATTEMPTS", 2)
+    result = build_pack(END, ROOT / "params", store.path, tmp_path, areas=[], progress=False, rebuild=True)
     assert all(not p.ok and "Kernel died" in p.error for p in result.pages)
     assert calls == {stem: ["python3"] * 2 for stem in NO_AREAS}
     assert "FAILED" in _text(result.index)
@@ -296,7 +297,9 @@ def test_a_run_that_fails_before_publishing_leaves_the_previous_pack(demo, tmp_p
     with pytest.raises(failure):
         build_pack(END, ROOT / "params", store.path, tmp_path, progress=False)
     assert (previous / "index.html").read_text(encoding="utf-8") == "the previous good pack"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [END]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [END, f"{END}.log"]  # the log says why
+    last = (tmp_path / f"{END}.log").read_text(encoding="utf-8").splitlines()[-1]
+    assert last.endswith("interrupted: nothing was published" if failure is KeyboardInterrupt else "interrupted")
 
 
 def test_publishing_replaces_the_previous_pack(demo, tmp_path) -> None:
@@ -307,7 +310,7 @@ def test_publishing_replaces_the_previous_pack(demo, tmp_path) -> None:
     result = build_pack(END, ROOT / "params", store.path, tmp_path, areas=[], progress=False)
     assert result.path == previous and not (previous / "stale.html").exists()
     assert (previous / "index.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [END]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [END, f"{END}.log"]
 
 
 # --- headless Chromium with the network blocked ------------------------------------------

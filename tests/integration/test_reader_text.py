@@ -67,7 +67,7 @@ def test_every_page_of_the_demo_pack_carries_reader_text_only(full_pack, small_c
     assert not full_pack.failures, [(p.page.title, p.error) for p in full_pack.failures]
     kinds = {p.page.parameters.get("area") or p.page.notebook for p in full_pack.pages}
     assert set(small_county.params.catalogue.areas) <= kinds
-    assert {"scorecard", "dashboard", "exceptions", "guidance", "accessibility"} <= kinds
+    assert {"scorecard", "dashboard", "exceptions", "data_quality", "revisions", "guidance", "accessibility"} <= kinds
     found = {}
     for page in [full_pack.index, *(p.html for p in full_pack.pages)]:
         hits = developer_strings(reader_text(Path(page).read_text(encoding="utf-8")), ids)

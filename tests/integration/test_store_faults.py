@@ -372,6 +372,8 @@ def test_ctrl_c_during_a_pack_build_stops_its_kernels_and_publishes_nothing(kent
     assert err.splitlines()[-1] == "cscw: interrupted: nothing was published; the previous pack is untouched"
     assert "Traceback" not in err and "Kernel died" not in err
     assert kernels and not [pid for pid in kernels if _alive(pid)]
-    assert sorted(p.name for p in out.iterdir()) == ["2017-04"]  # no .building-* folder
+    assert sorted(p.name for p in out.iterdir() if p.name != "2017-04.log") == ["2017-04"]  # no .building-* folder
+    log = out / "2017-04.log"  # the run's log, once it had begun building: it says what became of the run
+    assert not log.exists() or log.read_text(encoding="utf-8").splitlines()[-1].endswith("nothing was published")
     assert [p.name for p in previous.iterdir()] == ["index.html"]
     assert (previous / "index.html").read_text(encoding="utf-8") == "the previous pack"

@@ -334,14 +334,16 @@ def test_an_interrupted_command_says_what_it_left(capsys, monkeypatch, args, mes
 
 def test_an_interrupted_load_of_several_files_names_those_stored(tmp_path, capsys, monkeypatch) -> None:
     first, second = write(tmp_path, "a.csv", GOOD), write(tmp_path, "b.csv", "referrals,2017-04,North,,,,,130\n")
-    real = cli.ingest_aggregates
+    from csc_workbench.ingest import aggregates  # the command imports it when it runs
+
+    real = aggregates.ingest_aggregates
 
     def interrupted_on_the_second(path, *args):
         if path == second:
             raise KeyboardInterrupt
         return real(path, *args)
 
-    monkeypatch.setattr(cli, "ingest_aggregates", interrupted_on_the_second)
+    monkeypatch.setattr(aggregates, "ingest_aggregates", interrupted_on_the_second)
     store = Store(tmp_path / "store.duckdb")
     status, out, err = cscw(capsys, "ingest", "aggregates", str(first), str(second), "--params", PARAMS,
                             "--store", str(store.path))  # fmt: skip

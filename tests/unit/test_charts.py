@@ -205,6 +205,15 @@ def test_trend_layers_encodings_and_row_counts() -> None:
     assert spec["width"] == charts.CHART_WIDTH and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
 
 
+def test_tooltips_show_counts_as_whole_numbers_and_other_units_to_one_decimal() -> None:
+    def value_formats(spec: dict) -> set[str]:
+        return {t["format"] for layer in spec["layer"] for t in layer["encoding"].get("tooltip", [])
+                if isinstance(t, dict) and t.get("field") == "value" and "format" in t}  # fmt: skip
+
+    assert value_formats(rereferral_trend().to_dict()) == {",.1f"}
+    assert value_formats(trend_chart(trend_frame(), title="Contacts in Northmoor", unit="count").to_dict()) == {",.0f"}
+
+
 def test_trend_gap_months_have_no_point_and_each_reason_is_said_once() -> None:
     spec = rereferral_trend().to_dict()
     gap_months = {"Apr 2026", "May 2026"}

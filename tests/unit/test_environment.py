@@ -19,12 +19,14 @@ def _split(requirement: str) -> tuple[str, str]:
     return match.group(1).lower(), match.group(2).replace(" ", "")
 
 
-def pyproject_requirements() -> dict[str, str]:
+def pyproject_lines() -> list[str]:
+    """Every requirement of pyproject.toml, the development extra's included."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        requirements += extra
-    return {CONDA_NAMES.get(name, name): spec for name, spec in map(_split, requirements)}
+    return list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values() for r in extra]
+
+
+def pyproject_requirements() -> dict[str, str]:
+    return {CONDA_NAMES.get(name, name): spec for name, spec in map(_split, pyproject_lines())}
 
 
 def conda_requirements() -> dict[str, str]:
@@ -48,3 +50,13 @@ def test_environment_yml_installs_the_project_itself() -> None:
     pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e ."
     assert "python=3.11" in env["dependencies"]
+
+
+def test_uv_lock_is_in_step_with_pyproject() -> None:
+    """uv.lock (the versions a fresh machine installs, `make lock`) was made from today's pyproject.toml:
+    the project's requirements recorded in it are pyproject's, and it pins a version of each."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    packages = {p["name"]: p for p in lock["package"]}
+    recorded = {r["name"]: r.get("specifier", "") for r in packages["csc-workbench"]["metadata"]["requires-dist"]}
+    assert {name: spec.replace(" ", "") for name, spec in recorded.items()} == dict(map(_split, pyproject_lines()))
+    assert all(packages[name].get("version") for name in recorded)

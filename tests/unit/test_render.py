@@ -1,6 +1,7 @@
 """The pack's chart renderer: static charts drawn as SVG with their accessible name and no spec;
 interactive charts (bound parameters, selections) drawn too and carrying their spec for the
-runtime; the drawing slimmed without touching its text."""
+runtime; the drawing slimmed without touching its text. In JupyterLab an interactive chart is
+also a live widget whose script is bundled offline."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from csc_workbench.pack.render import (
     METADATA_KEY,
     RUNTIME_PATH,
     _bundle,
+    _renderer,
     _slim,
     chart_html,
     drawn_chart,
     is_interactive,
+    live_chart,
     runtime_loader,
 )
 
@@ -87,3 +90,16 @@ def test_the_renderer_keeps_the_title_in_the_output_metadata() -> None:
     chart = drawn_chart({"data": data, "metadata": metadata})
     assert chart is not None and chart.title == "Two lines" and chart.svg.startswith("<svg")
     assert drawn_chart({"data": {"text/html": "<p>a table</p>"}, "metadata": {}}) is None
+
+
+def test_in_jupyterlab_an_interactive_chart_is_also_a_live_widget_drawn_offline() -> None:
+    pick = alt.param(name="pick", value="a", bind=alt.binding_select(options=["a", "b"]))
+    static, _ = _renderer(_line().to_dict())
+    assert list(static) == ["text/html"]  # a drawing, nothing to run
+    data, metadata = _renderer(_line().add_params(pick).properties(title="Pick").to_dict())
+    assert data["text/html"] == chart_html(_line().add_params(pick).properties(title="Pick").to_dict())
+    assert "application/vnd.jupyter.widget-view+json" in data and metadata[METADATA_KEY] == {"title": "Pick"}
+    widget = live_chart(_line())
+    assert widget.embed_options == {"renderer": "svg", "actions": False} and widget.spec["mark"]["type"] == "line"
+    # the widget's script is vl-convert's bundle: it imports nothing from a URL
+    assert not re.search(r"""\bimport\b[^;]*?["'](?:https?:)?//""", widget._esm)

@@ -8,11 +8,24 @@ with numpy; loops run over months, teams or event numbers, never over children. 
 
 Days are held as integers (days since 1970-01-01): :data:`OPEN` marks an end that has not happened,
 :data:`NA` an event that never happens. Files only ever show dates on or before their as-at date.
+
+The month-end snapshots miss a few late-recorded events, as real ones do: a child's records of a day (starts,
+ends, visits, reviews) are entered on the day, or for a share :data:`RECORDED_LATE` of days up to
+:data:`RECORDING_LAG` days later, so about 3% of a month's events, mostly of its last week, are entered after its
+month end. Its snapshot lacks them (no record for a start, the record still open for an end, the visit or review
+before as the latest); the full extract has every event, later snapshots those of the records still on them.
+Recording lags are a hash of the seed, the child and the day, so they leave the generator's draws alone.
+
+Each snapshot holds the records of lists 6-8 open at its date or closed since the start of the previous snapshot's
+month (the month before, or the one before the gap month; for the first snapshot, its own month), so that month's
+starts, ends and month-end stocks can be counted again from it, its late-recorded starts and ends now in: the loader
+restates that month from it, as a council's monthly extract restates recent months.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -52,6 +65,7 @@ class DemoFiles:
     root: Path
     full_extract: Path  # folder: the latest full Annex A extract, all 11 lists, covering all `months`
     snapshots: list[Path]  # folders, one per month-end (oldest first), lists 6-9 only, as at that month end
+    # (each also holds the records closed since the start of the previous snapshot's month, to restate it)
     aggregates: Path  # aggregate CSV for indicators Annex A cannot give
 
 
@@ -1670,6 +1684,50 @@ class _Data:
         return out
 
 
+# --- late recording: what a month-end snapshot does not have yet ----------------------------------------------------
+
+RECORDED_LATE = 0.15
+"""Share of a child's days whose records (starts, ends, visits, reviews) were entered after the day."""
+RECORDING_LAG = 10
+"""Such records were entered 1 to this many days after the day (uniformly)."""
+
+#: Start and end columns of the records the snapshots show (the day a care leaver left care too).
+_RECORD_DAYS = (
+    ("eps", "start"), ("eps", "end"), ("cp", "start"), ("cp", "end"), ("per", "start"), ("per", "end"),
+    ("leavers", "leave"),
+)  # fmt: skip
+#: Visits and reviews (one row per record), each with the table of its records.
+_RECURRING = (("seen", "eps"), ("cp_visits", "cp"), ("cp_reviews", "cp"), ("cic_visits", "per"), ("cic_reviews", "per"))
+
+
+def _recording_lag(seed: int, child: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days after ``day`` on which a child's records of that day were entered: 0 for most, 1 to
+    :data:`RECORDING_LAG` for a share :data:`RECORDED_LATE`.
+
+    A hash of the seed, the child and the day (splitmix64), not a draw: every record of a child's day is entered
+    together (the end of a period of care, the CIN closure and the start as a care leaver of that day), and the
+    generator's draws, so the full extract and the aggregates, are the same as without late recording.
+    """
+    x = np.asarray(child, dtype=np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x ^= np.asarray(day, dtype=np.int64).astype(np.uint64) + np.uint64(seed * 0xBF58476D1CE4E5B9 % 2**64)
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        x ^= x >> np.uint64(shift)
+        x *= np.uint64(factor)
+    x ^= x >> np.uint64(31)
+    late = (x >> np.uint64(11)).astype(np.float64) / 2.0**53 < RECORDED_LATE
+    return np.where(late, 1 + (x % np.uint64(RECORDING_LAG)).astype(np.int64), 0)
+
+
+def _late_events(seed: int, child: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flat positions, days, days entered) of the events of ``days`` (a row per ``child``) entered after the day."""
+    flat = days.ravel()
+    pos = np.flatnonzero((flat > NA) & (flat < OPEN))
+    owner = np.repeat(child, days.shape[1]) if days.ndim == 2 else child
+    lag = _recording_lag(seed, owner[pos], flat[pos])
+    late = lag > 0
+    return pos[late], flat[pos[late]], flat[pos[late]] + lag[late]
+
+
 # --- writing Annex A lists -------------------------------------------------------------------------------------
 
 
@@ -1695,6 +1753,42 @@ class _Lists:
         self.la_names = np.array([_q(x) for x in las], dtype=object)
         self.own_la = _q(w.org.short_name)
         self.letters = np.array([a + b for a in "ABDEFGHJLNPQRSTUWXYZ" for b in "ABDEFGHJLNPQRSTUWXYZ"], dtype=object)
+        seed = w.config.seed
+        self.late_days = {
+            (table, column): _late_events(seed, getattr(data, table)["child"], getattr(data, table)[column])
+            for table, column in _RECORD_DAYS
+        }
+        self.late_events = {
+            name: _late_events(seed, getattr(data, table)["child"], getattr(data, name)) for name, table in _RECURRING
+        }
+
+    @contextmanager
+    def as_recorded(self, asat: int) -> Iterator[None]:
+        """While open, the lists show the data as the case-management system held it on ``asat``, without the
+        events on or before it entered after it: a start not there yet (no record), an end not there yet (the record
+        still open, a care leaver still in care), a visit or review not there yet (the one before it the latest).
+
+        The few events are changed in place, not in copies (copying the visits for every snapshot added about 15%
+        to the demo's generation time), and changed back on leaving."""
+        d, saved = self.d, []
+        for table, column in _RECORD_DAYS:
+            pos, day, entered = self.late_days[(table, column)]
+            days, hidden = getattr(d, table)[column], pos[(day <= asat) & (entered > asat)]
+            saved.append((days, hidden, days[hidden]))
+            days[hidden] = OPEN
+        for name, _ in _RECURRING:
+            pos, day, entered = self.late_events[name]
+            events = getattr(d, name)
+            rows, cols = np.divmod(pos[(day <= asat) & (entered > asat)], events.shape[1])
+            touched = np.unique(rows)
+            saved.append((events, touched, events[touched]))
+            events[rows, cols] = NA
+            events[touched] = np.maximum.accumulate(events[touched], axis=1)  # rows stay ascending
+        try:
+            yield
+        finally:
+            for values, where, before in saved:
+                values[where] = before
 
     # formatting
     def dates(self, days: np.ndarray, asat: int) -> np.ndarray:
@@ -1868,21 +1962,20 @@ class _Lists:
         return out
 
     # lists 6-9: full extract and month-end snapshots
-    def open_rows(self, start: np.ndarray, end: np.ndarray, asat: int, full: bool) -> np.ndarray:
-        """Full extract: every record open in the window; snapshot: open at the date or closed that month."""
-        if full:
-            return np.flatnonzero((start <= asat) & (end >= self.w.w0))
-        month_first = int(_first_day(_month_of(np.array([asat]))[0]))
-        return np.flatnonzero((start <= asat) & (end >= month_first))
+    @staticmethod
+    def open_rows(start: np.ndarray, end: np.ndarray, asat: int, since: int) -> np.ndarray:
+        """Records started by ``asat`` and not closed before ``since``: the full extract's are those open in the
+        window; a snapshot's, those open at its date or closed since the start of the previous snapshot's month."""
+        return np.flatnonzero((start <= asat) & (end >= since))
 
     def _in(self, start: np.ndarray, end: np.ndarray, link: np.ndarray, asat: int) -> np.ndarray:
         ok = link >= 0
         i = np.maximum(link, 0)
         return ok & (start[i] <= asat) & (end[i] > asat)
 
-    def list6(self, asat: int, full: bool) -> dict:
+    def list6(self, asat: int, since: int) -> dict:
         d, ep = self.d, self.d.eps
-        rows = self.open_rows(ep["start"], ep["end"], asat, full)
+        rows = self.open_rows(ep["start"], ep["end"], asat, since)
         child = ep["child"][rows]
         seen = _last_on_or_before(d.seen[rows], asat)
         for link, events in ((ep["cp"], d.cp_visits), (ep["cic1"], d.cic_visits), (ep["cic2"], d.cic_visits)):
@@ -1910,21 +2003,20 @@ class _Lists:
         out["allocated_worker"] = self.worker(ep["team"][rows], child, unallocated)
         return out
 
-    def list7(self, asat: int, full: bool) -> dict:
+    def list7(self, asat: int, since: int) -> dict:
         d, cp = self.d, self.d.cp
-        rows = self.open_rows(cp["start"], cp["end"], asat, full)
+        rows = self.open_rows(cp["start"], cp["end"], asat, since)
         child = cp["child"][rows]
-        reviews = d.cp_reviews[rows]
-        first_review = reviews[:, 0]
+        review = _last_on_or_before(d.cp_reviews[rows], asat)
         out = self.child(child, asat, asat)
         out["cpp_start_date"] = self.dates(cp["start"][rows], asat)
         out["cpp_category"] = self.codes(A.ABUSE_CODES, cp["cat0"][rows])
         out["cpp_latest_category"] = self.codes(
-            A.ABUSE_CODES, np.where(first_review <= asat, cp["cat1"][rows], cp["cat0"][rows])
+            A.ABUSE_CODES, np.where(review > NA, cp["cat1"][rows], cp["cat0"][rows])
         )
         out["last_statutory_visit_date"] = self.dates(_last_on_or_before(d.cp_visits[rows], asat), asat)
         out["seen_alone"] = self.codes(A.YES_NO_UNKNOWN, cp["seen_alone"][rows])
-        out["latest_review_date"] = self.dates(_last_on_or_before(reviews, asat), asat)
+        out["latest_review_date"] = self.dates(review, asat)
         out["cpp_end_date"] = self.dates(cp["end"][rows], asat)
         out["epo_police_protection_6m"] = self.yes_no(cp["epo"][rows])
         out["previous_cpp_count"] = self.ints(cp["previous"][rows])
@@ -1932,9 +2024,9 @@ class _Lists:
         out["allocated_worker"] = self.worker(cp["team"][rows], child)
         return out
 
-    def list8(self, asat: int, full: bool) -> dict:
+    def list8(self, asat: int, since: int) -> dict:
         d, pw = self.d, self.d.per
-        rows = self.open_rows(pw["start"], pw["end"], asat, full)
+        rows = self.open_rows(pw["start"], pw["end"], asat, since)
         n = len(rows)
         child = pw["child"][rows]
         start, end = pw["start"][rows], pw["end"][rows]
@@ -2422,8 +2514,17 @@ What is here
                                         lists 6-9 (last seen, visits, reviews, health, placements, care
                                         leaver status) as at {end_day}; list 9 holds the care leavers on the
                                         list on that date.
-  annex_a_synthetic_snapshot_YYYY-MM/  lists 6-9 as they stood at each month end (open records, plus the
-                                        records of lists 6-8 closed during that month), one per month.
+  annex_a_synthetic_snapshot_YYYY-MM/  lists 6-9 as they stood at each month end, one per month: open
+                                        records, plus the records of lists 6-8 closed since the start of the
+                                        previous snapshot's month (the month before; for the first snapshot,
+                                        its own month), so that each restates that month, as real monthly
+                                        extracts restate recent months. Like real month-end extracts
+                                        they miss a few late-recorded events: about 3% of a month's starts,
+                                        ends, visits and reviews, mostly from its last week, were entered
+                                        after the month end, so its snapshot lacks them (a start not there
+                                        yet, an end not yet recorded: the record still open). The next
+                                        snapshot has that month's starts and ends; the full extract has them
+                                        all.
   aggregates_synthetic.csv             monthly figures for indicators Annex A cannot give (contact
                                         decisions, plans, participation, workforce, caseloads, audits).
 
@@ -2455,22 +2556,27 @@ def generate_demo(out_dir: str | Path, params: Params, config: DemoConfig) -> De
     full.mkdir(exist_ok=True)
     builders = {1: lists.list1, 2: lists.list2, 3: lists.list3, 4: lists.list4, 5: lists.list5, 10: lists.list10}
     builders |= {11: lists.list11, 9: lists.list9}
-    builders |= {6: lambda asat: lists.list6(asat, full=True), 7: lambda asat: lists.list7(asat, full=True)}
-    builders |= {8: lambda asat: lists.list8(asat, full=True)}
+    builders |= {6: lambda asat: lists.list6(asat, w.w0), 7: lambda asat: lists.list7(asat, w.w0)}
+    builders |= {8: lambda asat: lists.list8(asat, w.w0)}
     for number in range(1, 12):
         _write_list(full, number, builders[number](w.we))
     snapshots: list[Path] = []
+    # each snapshot holds the records closed since the start of the previous snapshot's month, so that
+    # load.load_demo can restate that month from it (the first snapshot: its own month, the window's first)
+    previous = None
     for mi, day in zip(w.window_mis, w.month_end, strict=True):
         if mi == w.gap_mi:
             continue
         folder = root / f"annex_a_synthetic_snapshot_{month_text(mi)}"
         folder.mkdir(exist_ok=True)
-        asat = int(day)
-        _write_list(folder, 6, lists.list6(asat, full=False))
-        _write_list(folder, 7, lists.list7(asat, full=False))
-        _write_list(folder, 8, lists.list8(asat, full=False))
-        _write_list(folder, 9, lists.list9(asat))
+        asat, since = int(day), int(_first_day(mi if previous is None else previous))
+        with lists.as_recorded(asat):
+            _write_list(folder, 6, lists.list6(asat, since))
+            _write_list(folder, 7, lists.list7(asat, since))
+            _write_list(folder, 8, lists.list8(asat, since))
+            _write_list(folder, 9, lists.list9(asat))
         snapshots.append(folder)
+        previous = mi
     agg = _Aggregates(w, data)
     agg.build()
     frame, _ = agg.frame(params)

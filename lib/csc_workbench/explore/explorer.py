@@ -4,7 +4,9 @@ the view (PNG and CSV, aggregates only).
 
 The logic is pure functions of an :class:`ExplorerState` (``view_data``, ``view_table``,
 ``view_chart``); :class:`Explorer` is a thin ipywidgets layer that builds the state from its
-controls and redraws on every change, so nothing needs re-running in the notebook.
+controls and redraws on every change, so nothing needs re-running in the notebook. The chart is
+a live widget whose script ships with the package (:func:`csc_workbench.pack.render.live_chart`):
+JupyterLab draws it with no network.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -19,9 +22,13 @@ import pandas as pd
 from csc_workbench.assess.scorecard import gaps_from_params
 from csc_workbench.assess.windows import OK, window_values
 from csc_workbench.config import Params, load_params
+from csc_workbench.pack.render import live_chart
 from csc_workbench.periods import month_label, month_text
 from csc_workbench.present import charts
 from csc_workbench.store.atoms import Store
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 WINDOWS = {"month": "In month", "r3m": "Rolling 3 months", "r12m": "Rolling 12 months", "fytd": "Year to date"}
 BENCHMARKS = {"none": "None", "sn": "SN average", "england": "England", "quartiles": "England quartiles"}
@@ -83,6 +90,12 @@ def view_table(data: pd.DataFrame) -> pd.DataFrame:
     table.index = [month_label(int(p)) for p in table.index]
     table.index.name = "month"
     return table
+
+
+def shown_table(table: pd.DataFrame, decimals: int) -> Styler:
+    """The table as the explorer shows it: figures to the indicator's decimals (counts as whole
+    numbers), months without a figure blank."""
+    return table.style.format(precision=decimals, na_rep="")
 
 
 def benchmark_lines(store: Store, params: Params, state: ExplorerState) -> dict[str, float | None]:
@@ -178,7 +191,8 @@ class Explorer:
 
     ``controls`` holds the widgets (indicator, search, org_unit, compare, cohort, window, period,
     benchmark, chart, drill_down, export); after every change ``state``, ``data``, ``table`` and
-    ``chart`` hold the current view, and ``error`` why it could not be drawn."""
+    ``chart`` hold the current view (``chart_view`` draws the chart, ``table_output`` shows the
+    table), and ``error`` why it could not be drawn."""
 
     def __init__(self, store: str | Path, params_folder: str | Path = "params", month: str | int | None = None,
                  export_folder: str | Path = "exports"):  # fmt: skip
@@ -210,7 +224,7 @@ class Explorer:
             drill_down=w.Button(description="Drill down", tooltip="compare the org units below this one"),
             export=w.Button(description="Export PNG + CSV"),
         )  # fmt: skip
-        self.chart_output, self.table_output, self.message = w.Output(), w.Output(), w.HTML()
+        self.chart_view, self.table_output, self.message = live_chart(), w.Output(), w.HTML()
         self.state: ExplorerState | None = None
         self.data = self.table = self.chart = self.error = None
         for name in ("indicator", "org_unit", "compare", "cohort", "window", "period", "benchmark", "chart"):
@@ -229,27 +243,24 @@ class Explorer:
 
     def refresh(self) -> None:
         """Recompute the view from the controls and redraw the chart and the table."""
-        self.state = self.current_state()
+        state = self.state = self.current_state()
         self.error = None
         try:
-            self.data = view_data(self.store, self.params, self.state)
+            self.data = view_data(self.store, self.params, state)
             self.table = view_table(self.data)
-            self.chart = view_chart(self.store, self.params, self.state, self.data)
+            self.chart = view_chart(self.store, self.params, state, self.data)
         except (ValueError, KeyError) as exc:
             self.error, self.chart = str(exc), None
-        self._draw()
+        self._draw(self.params.catalogue[state.indicator].display_decimals)
 
-    def _draw(self) -> None:
+    def _draw(self, decimals: int) -> None:
         from IPython.display import display
 
-        self.chart_output.clear_output(wait=True)
+        self.chart_view.chart = self.chart
         self.table_output.clear_output(wait=True)
-        with self.chart_output:
-            if self.chart is not None:
-                display(self.chart)
         with self.table_output:
             if self.table is not None:
-                display(self.table.round(1))
+                display(shown_table(self.table, decimals))
         self.message.value = f"<b>Not drawn:</b> {self.error}" if self.error else ""
 
     def _filter(self, text: str) -> None:
@@ -281,7 +292,7 @@ class Explorer:
         c = self.controls
         return w.VBox([
             w.HBox([c.search]), c.indicator, w.HBox([c.org_unit, c.drill_down, c.cohort, c.benchmark]), c.compare,
-            c.window, c.period, c.chart, self.message, self.chart_output, self.table_output, c.export,
+            c.window, c.period, c.chart, self.message, self.chart_view, self.table_output, c.export,
         ])  # fmt: skip
 
     def _ipython_display_(self) -> None:

@@ -62,6 +62,7 @@ __all__ = [
     "AnnexA",
     "AnnexAError",
     "empty_list",
+    "quarantine_reasons",
     "read_annex_a",
     "write_quarantine",
 ]
@@ -113,7 +114,8 @@ class AnnexA:
     ``columns`` says which columns each source really had and uses, ``blank_columns`` which of those have no value on
     any row kept, ``refused`` the columns a source has but that cannot be used (dates written two ways), and why;
     ``excluded`` how many rows of each list were excluded for a bad or missing value (duplicates aside);
-    ``unusable`` the lists found but not usable, and why.
+    ``excluded_teams`` the allocated team written on each excluded row of a list that has teams, and ``blank_lines``
+    how many blank rows were skipped inside each list; ``unusable`` the lists found but not usable, and why.
     """
 
     source: str
@@ -127,6 +129,9 @@ class AnnexA:
     unusable: dict[int, list[str]] = field(default_factory=dict)  # list number -> why it cannot be used
     refused: dict[int, dict[str, str]] = field(default_factory=dict)  # list number -> column key -> why not used
     excluded: dict[int, int] = field(default_factory=dict)  # list number -> rows excluded for a bad value
+    # list number -> the allocated team (None when blank) of each row excluded, indexed by its row in the source
+    excluded_teams: dict[int, pd.Series] = field(default_factory=dict)
+    blank_lines: dict[int, int] = field(default_factory=dict)  # list number -> blank rows skipped between its rows
 
     def summary(self) -> str:
         """Per list: rows kept, excluded, values ignored, grouped reasons with counts; lists not usable and why;
@@ -209,6 +214,8 @@ class _ListRead:
     blank_columns: frozenset[str] = frozenset()
     refused: dict[str, str] = field(default_factory=dict)
     excluded: int = 0
+    excluded_teams: pd.Series | None = None
+    blank_lines: int = 0
     unusable: list[str] = field(default_factory=list)
     fatal: list[str] = field(default_factory=list)
 
@@ -270,6 +277,10 @@ def read_annex_a(path: str | Path, today: date | None = None) -> AnnexA:
         unusable={read.source.spec.number: read.unusable for read in reads if read.unusable},
         refused={read.source.spec.number: read.refused for read in usable if read.refused},
         excluded={read.source.spec.number: read.excluded for read in usable},
+        excluded_teams={
+            read.source.spec.number: read.excluded_teams for read in usable if read.excluded_teams is not None
+        },
+        blank_lines={read.source.spec.number: read.blank_lines for read in usable},
     )
 
 
@@ -567,9 +578,9 @@ def _read_list(table: _Table, today: pd.Timestamp, read: _ListRead) -> None:
     body_filled = nonblank[cells.index > header_row]
     if not body_filled.all():
         last = body.index[body_filled][-1] if body_filled.any() else header_row
-        inner_blank = int((~body_filled & (body.index <= last)).sum())
-        if inner_blank:
-            notes.append(f"{label}: {inner_blank} blank row(s) skipped")
+        read.blank_lines = int((~body_filled & (body.index <= last)).sum())
+        if read.blank_lines:
+            notes.append(f"{label}: {read.blank_lines} blank row(s) skipped")
         body = body[body_filled]
     if table.delimiter is not None:
         _check_row_lengths(table, headers, header_row, body)
@@ -581,7 +592,7 @@ def _read_list(table: _Table, today: pd.Timestamp, read: _ListRead) -> None:
     distinct = {key: _distinct(raw[key].to_numpy(dtype=object)) for key in raw if spec.column(key).kind != "id"}
     dates, read.refused = _date_columns(table, raw, distinct, headers_by_key, label, notes)
     raw = raw.drop(columns=list(read.refused))
-    read.frame, read.quarantine, read.excluded = _type_and_check(
+    read.frame, read.quarantine, read.excluded, read.excluded_teams = _type_and_check(
         raw, distinct, dates, headers_by_key, table, today, label, notes
     )
     read.columns = frozenset(raw.columns)
@@ -764,9 +775,10 @@ def _type_and_check(
     today: pd.Timestamp,
     label: str,
     notes: list[str],
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Coerce each column to its kind, validate with pandera, check rows; return the kept rows, the quarantine and
-    how many rows were excluded for a bad or missing value (duplicates aside)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, int, pd.Series | None]:
+    """Coerce each column to its kind, validate with pandera, check rows; return the kept rows, the quarantine, how
+    many rows were excluded for a bad or missing value (duplicates aside) and, for a list with teams, the allocated
+    team of every row excluded (by its row)."""
     spec = table.spec
     problems = _Problems()
     typed: dict[str, pd.Series] = {}
@@ -849,8 +861,9 @@ def _type_and_check(
             kept = kept.drop(index=dropped)
 
     _note_blank_text(spec, kept, headers, label, notes)  # headers: the columns the source has
+    teams = frame.loc[frame.index.difference(kept.index), "allocated_team"] if "allocated_team" in frame else None
     kept = kept.assign(_row=kept.index.astype("int64")).reset_index(drop=True)
-    return kept, _quarantine(problems.frame(), raw, headers, table), len(excluded)
+    return kept, _quarantine(problems.frame(), raw, headers, table), len(excluded), teams
 
 
 def _resolve_conflicts(
@@ -1396,6 +1409,60 @@ def _general_reason(reason: str) -> str:
     reason = re.sub(r" \(differs in [^)]*\)", "", reason)
     reason = re.sub(r"as rows? \d+(?:, \d+)*", "as another row", reason)
     return re.sub(r"row \d+", "an earlier row", reason)
+
+
+#: Reasons that are the same words on every row (no date, row or value in them), kept as they are.
+_FIXED_REASONS = frozenset({*_BAD_REASON.values(), *_CHECK_REASON.values()})
+
+
+def quarantine_reasons(annex: AnnexA) -> pd.DataFrame:
+    """The quarantine with nothing a cell held: per entry its ``list``, ``row`` (in its file), ``action``, ``field``
+    (the template's header of the column at fault; "" for a whole row: a copy, a record listed twice) and ``reason``
+    in words that hold no date, row number or value ("blank", "date in the future", "before the start date"), for
+    counts that may be shared."""
+    q = annex.quarantine
+    parts = []
+    for number in sorted(annex.lists):
+        spec = LISTS[number]
+        file, sheet = annex.sheets.get(number, (annex.source, spec.sheet))
+        mine = q[(q["file"] == file) & (q["sheet"] == sheet)]
+        aliases = header_aliases(spec)
+        fields, reasons = [], []
+        for header, reason, action in zip(mine["column"], mine["reason"], mine["action"], strict=True):
+            whole_row = _whole_row_reason(reason, action)
+            key = _key_for_header(header, aliases)
+            fields.append("" if whole_row else spec.column(key).header if key else header)
+            reasons.append(whole_row or _reason_words(reason))
+        parts.append(
+            pd.DataFrame(
+                {"list": number, "row": mine["row"].to_numpy(), "action": mine["action"].to_numpy(),
+                 "field": fields, "reason": reasons}
+            )
+        )  # fmt: skip
+    if not parts:
+        return pd.DataFrame({"list": [], "row": [], "action": [], "field": [], "reason": []}).astype(
+            {"list": "int64", "row": "int64"}
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _whole_row_reason(reason: str, action: str) -> str | None:
+    """The words of a reason about a whole row (an exact copy, one record on several rows), else None."""
+    if reason.startswith("duplicate of row "):
+        return "exact copy of another row"
+    if reason.startswith("same "):
+        counts = "this row counts" if action == KEPT else "which counts instead"
+        return f"the same record as another row, {counts}"
+    return None
+
+
+def _reason_words(reason: str) -> str:
+    """A column's reason in words without the value, date or row it names."""
+    if reason.startswith("blank "):
+        return "blank"
+    if " is before " in reason:
+        return "before the start date"
+    return reason if reason in _FIXED_REASONS else "another problem"
 
 
 def _names(names: list[str]) -> str:

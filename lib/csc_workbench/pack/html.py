@@ -18,10 +18,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-
-from csc_workbench.pack.render import INTERACTIVE_CLASS, runtime_loader
+if TYPE_CHECKING:
+    import nbformat
 
 #: Cell tags removed from pages: the notebook's defaults and the values Papermill injected.
 HIDDEN_TAGS = ("parameters", "injected-parameters", "remove-cell")
@@ -192,6 +192,11 @@ def _exporter():
     return exporter
 
 
+def prepare_converter() -> None:
+    """Import the converter and build the calling thread's exporter ahead of its first page."""
+    _exporter()
+
+
 def _new_exporter():
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -216,6 +221,10 @@ def _new_exporter():
 def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, header: PageHeader, landscape: bool = False) -> str:
     """The executed notebook as one offline page (no input code, no parameters, no CDN), with the
     pack's stylesheet (printed in A4 landscape if ``landscape``)."""
+    import nbformat  # here, not above: a second to import, which the pack's first page should not wait for
+
+    from csc_workbench.pack.render import INTERACTIVE_CLASS, runtime_loader
+
     nb = nbformat.read(str(notebook), as_version=4) if isinstance(notebook, str | Path) else notebook
     page, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": header.title or "page"}})
     page = strip_remote(page)

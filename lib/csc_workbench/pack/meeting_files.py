@@ -10,7 +10,6 @@ Both hold aggregates only: the scorecard and the charts never carry child-level 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader
 from csc_workbench.pack.render import DrawnChart, drawn_chart
 from csc_workbench.present.charts import RAG_COLOURS
 from csc_workbench.present.tables import NUMERIC_ARROW, PERFORMANCE_ARROW, RAG_LETTER
+from csc_workbench.present.workbook import save_atomically
 
 #: (scorecard column, heading, kind): kind "value" takes the indicator's number format.
 COLUMNS: list[tuple[str, str, str]] = [
@@ -140,13 +140,7 @@ def write_scorecard_xlsx(
         sheet.auto_filter.ref = f"A{head_row}:{get_column_letter(len(COLUMNS))}{max(sheet.max_row, head_row)}"
         for k, (_, heading, _) in enumerate(COLUMNS, start=1):
             sheet.column_dimensions[get_column_letter(k)].width = _WIDTHS.get(heading, 11)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return save_atomically(book, Path(path))
 
 
 def chart_drawings(executed_notebook: str | Path) -> list[DrawnChart]:

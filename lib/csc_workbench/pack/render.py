@@ -11,6 +11,11 @@ its first state, and carries its Vega-Lite spec too. A page holding one loads th
 (vega, vega-lite and vega-embed, written once per pack in :data:`RUNTIME_PATH`) after the page
 has loaded, and ``vegaEmbed`` replaces the drawing with the live chart and its controls. Opened
 away from its pack, the page keeps the drawing and says what the controls need.
+
+In JupyterLab the same output also carries the interactive chart as a live widget
+(:func:`live_chart`: Altair's ``JupyterChart`` with vega, vega-lite and vega-embed bundled by
+vl-convert, no CDN), which JupyterLab shows in place of the drawing; the pack's batch kernels
+display charts without this renderer (:func:`skip_spec_validation`), so its pages are unchanged.
 """
 
 from __future__ import annotations
@@ -123,8 +128,26 @@ def _bundle(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"text/html": chart_html(spec)}, {METADATA_KEY: {"title": chart_title(spec)}}
 
 
+#: vega-embed's options for a live chart: drawn as SVG (as the pack draws), and no actions menu
+#: (its "Open in Vega Editor" leaves the machine; the explorer has its own export).
+LIVE_OPTIONS = {"renderer": "svg", "actions": False}
+
+
+def live_chart(chart: alt.TopLevelMixin | None = None) -> alt.JupyterChart:
+    """The chart as a live Jupyter widget drawn offline: Altair's ``JupyterChart`` with its
+    script bundled by vl-convert (vega, vega-lite and vega-embed, as the pack's runtime), so
+    JupyterLab fetches nothing. Assign ``.chart`` to redraw it (None clears it)."""
+    alt.JupyterChart.enable_offline()
+    return alt.JupyterChart(chart, embed_options=LIVE_OPTIONS)
+
+
 def _renderer(spec: dict[str, Any], **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    return _bundle(spec)
+    data, metadata = _bundle(spec)
+    if not is_interactive(spec):
+        return data, metadata
+    # live in JupyterLab; the drawing stays for other readers of the notebook
+    widget, widget_metadata = live_chart(alt.Chart.from_dict(spec))._repr_mimebundle_()
+    return data | widget, metadata | widget_metadata
 
 
 def enable() -> None:

@@ -2,8 +2,9 @@
 index, and publish ``outputs/<YYYY-MM>/`` atomically.
 
 Parameters are checked here first (Papermill does not): a bad month, org unit or area stops the
-run with a clear message before any kernel starts. Each page is one notebook for one org unit;
-pages run in a thread pool under a progress bar. Each worker thread starts one kernel and reuses it
+run with a clear message before any page runs (and before any kernel starts, unless the caller
+started one ahead, as ``cscw run`` does). Each page is one notebook for one org unit; pages run in
+a thread pool under a progress bar. Each worker thread has one kernel (:mod:`.kernels`) and reuses it
 for its pages, clearing the namespace (``%reset -f``) between them: the kernel start and the library
 imports are paid once per worker, not once per page. A kernel that fails to start is retried and a
 kernel that dies is replaced; a notebook that raises is recorded as failed (its executed notebook, with the
@@ -14,48 +15,68 @@ or interrupted run never leaves a half-written pack where a good one was.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
+import importlib
+import json
 import logging
 import os
 import re
 import shutil
-import tempfile
-import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csc_workbench.config import load_params
+from csc_workbench.config.commentary import commentary_path
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.measures.breakdowns import check_breakdowns
-from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, stylesheet, write_page
-from csc_workbench.pack.meeting_files import chart_pngs, write_scorecard_xlsx
-from csc_workbench.pack.pdf import PrintedPage, check_printer, write_pdf
-from csc_workbench.pack.render import RUNTIME_PATH, write_runtime
+from csc_workbench.pack.kernels import KERNEL, WarmKernels
+from csc_workbench.pack.pdf import PrintedPage
+from csc_workbench.pack.record import (
+    BUILT,
+    FAILED,
+    KEPT,
+    PageRecord,
+    RunRecord,
+    commentary_shown,
+    file_digest,
+    library_digest,
+    package_versions,
+    page_inputs,
+    project_commit,
+    read_record,
+)
 from csc_workbench.periods import month_label, month_text, parse_month
 from csc_workbench.store.atoms import Store
+
+if TYPE_CHECKING:
+    from csc_workbench.pack.html import PageHeader
 
 #: The notebooks every org unit gets, and the notebook of an area without one of its own.
 SCORECARD = "scorecard"
 EXCEPTIONS = "exceptions"
 DASHBOARD = "dashboard"
-#: Pages the pack has once, for every reader: the guidance notes and the accessibility statement.
-ONCE = {"guidance": "Guidance notes", "accessibility": "Accessibility statement"}
+#: Pages the pack has once, for every reader: what the month's data lacked and what changed in
+#: earlier months since the last pack, then the guidance notes and the accessibility statement.
+ONCE = {
+    "data_quality": "Data quality",
+    "revisions": "Revisions since last month",
+    "guidance": "Guidance notes",
+    "accessibility": "Accessibility statement",
+}
 GENERIC_AREA = "area"
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
-KERNEL = "python3"
-#: Attempts to start a kernel (the first and two retries).
-KERNEL_ATTEMPTS = 3
 #: Whose pages get PNG images of their charts: every org unit's, the authority's (default: about
 #: 0.13 s a chart, so every page's would add a third to the run), or none.
 IMAGES = ("all", "authority", "none")
 
 
 class PackError(WorkbenchError, ValueError):
-    """Parameters the pack cannot run with (raised before any kernel starts)."""
+    """Parameters the pack cannot run with (raised before any page runs)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,7 @@ class Page:
     output: str  # file stem in the pack
     title: str
     parameters: dict
+    area: str | None = None  # the catalogue area of an area page
 
 
 @dataclass
@@ -81,6 +103,7 @@ class PageResult:
     images: list[Path] = field(default_factory=list)  # the page's charts as PNG
     phases: dict[str, float] = field(default_factory=dict)  # seconds: execute, convert, images
     interactive: bool = False  # the page has an interactive chart (it loads the chart runtime)
+    kept: bool = False  # kept from the month's previous pack: its inputs are unchanged
 
 
 @dataclass
@@ -92,6 +115,8 @@ class PackResult:
     timings: dict[str, float] = field(default_factory=dict)
     pdf: Path | None = None  # the whole pack as one PDF (--pdf)
     pdf_pages: list[PrintedPage] = field(default_factory=list)  # where each page landed in it
+    record: RunRecord | None = None  # the run record, as manifest.json in the pack
+    log: Path | None = None  # the run's log, beside the pack
 
     @property
     def failures(self) -> list[PageResult]:
@@ -152,154 +177,19 @@ def plan_pages(
     common = {"month": month, "cohort": cohort, "store": str(store_path), "params_folder": str(params_folder),
               "catalogue": str(catalogue) if catalogue else None}  # fmt: skip
     for org in org_units:
-        fixed = [(SCORECARD, "Scorecard", SCORECARD, {}), (EXCEPTIONS, "Exceptions", EXCEPTIONS, {})]
+        fixed = [(SCORECARD, "Scorecard", SCORECARD, None), (EXCEPTIONS, "Exceptions", EXCEPTIONS, None)]
         if params.catalogue.themes:
-            fixed.insert(1, (DASHBOARD, "Portfolio dashboard", DASHBOARD, {}))
-        for area in areas:
-            stem = area_notebook(area, notebooks_dir)
-            fixed.append((stem, params.catalogue.areas[area], area, {"area": area} if stem == GENERIC_AREA else {}))
-        for stem, title, name, extra in fixed:
+            fixed.insert(1, (DASHBOARD, "Portfolio dashboard", DASHBOARD, None))
+        fixed += [(area_notebook(area, notebooks_dir), params.catalogue.areas[area], area, area) for area in areas]
+        for stem, title, name, area in fixed:
             label = f"{title}: {org}" + (f" ({params.catalogue.cohorts[cohort]})" if cohort != "all" else "")
-            parameters = common | {"org_unit": org} | extra
-            pages.append(Page(stem, org, f"{_slug(name).replace('-', '_')}_{_slug(org)}", label, parameters))
+            parameters = common | {"org_unit": org} | ({"area": area} if stem == GENERIC_AREA else {})
+            output = f"{_slug(name).replace('-', '_')}_{_slug(org)}"
+            pages.append(Page(stem, org, output, label, parameters, area))
     authority = params.authority.org_units.name
     for stem, title in ONCE.items():
         pages.append(Page(stem, authority, stem, title, common | {"org_unit": authority}))
     return pages
-
-
-#: Run once in each batch kernel before its first page: a kept read connection to the store and
-#: charts displayed without re-validating their spec (see the two functions), and the pages'
-#: libraries imported once. ``%reset -f`` between pages clears the names, not this state.
-WARM_UP = """\
-from csc_workbench.pack.render import skip_spec_validation
-from csc_workbench.store.atoms import reuse_read_connections
-
-reuse_read_connections(True)
-skip_spec_validation()
-import csc_workbench.present.area_page, csc_workbench.present.exceptions, csc_workbench.assess.scorecard
-"""
-
-
-class WarmKernels:
-    """One kernel per worker thread, started on the thread's first page and reused for the next.
-
-    Between pages the kernel's namespace is cleared with ``%reset -f``, so a page sees only its
-    own parameters and cells; imported modules stay loaded, which is the point. ``get`` starts
-    (or replaces a dead) kernel with up to ``KERNEL_ATTEMPTS`` tries; ``discard`` drops the
-    calling thread's kernel after a failure that may have left it unusable; ``stop`` (on Ctrl-C)
-    shuts every kernel down and starts no other, so the pages still running end at once."""
-
-    def __init__(self, kernel: str, cwd: Path):
-        self.kernel, self.cwd = kernel, cwd
-        self._local = threading.local()
-        self._started: list = []
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._sockets = tempfile.TemporaryDirectory(prefix="cscw-kernels-")
-
-    def get(self):
-        """(kernel manager, attempts it took to start it) for the calling thread."""
-        from jupyter_core.utils import run_sync
-
-        if self._stopped.is_set():
-            raise RuntimeError("the pack was stopped")
-        km = getattr(self._local, "km", None)
-        if km is not None and run_sync(km.is_alive)():
-            try:
-                run_sync(self._reset)(km)
-                return km, 1
-            except Exception:  # a wedged kernel: replace it below
-                pass
-        self.discard()
-        error: BaseException | None = None
-        for attempt in range(1, KERNEL_ATTEMPTS + 1):
-            if self._stopped.is_set():
-                raise RuntimeError("the pack was stopped")
-            try:
-                km = run_sync(self._start)()
-            except Exception as exc:  # retried; the last error is raised
-                error = exc
-                continue
-            self._local.km = km
-            return km, attempt
-        raise RuntimeError(f"kernel {self.kernel!r} did not start after {KERNEL_ATTEMPTS} attempts: {error}")
-
-    async def _start(self):
-        from jupyter_client.manager import AsyncKernelManager
-
-        # IPC sockets in a private folder, not TCP on localhost: nothing else on the machine can
-        # talk to the batch kernels (and ipykernel has no plain-text TCP warning to print).
-        km = AsyncKernelManager(kernel_name=self.kernel, transport="ipc")
-        with self._lock:
-            self._started.append(km)
-            km.ip = str(Path(self._sockets.name) / f"kernel-{len(self._started)}")
-        await km.start_kernel(cwd=str(self.cwd))
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
-            reply = await self._execute(km, kc, WARM_UP, timeout=120)
-        finally:
-            kc.stop_channels()
-        if reply["content"]["status"] != "ok":
-            content = reply["content"]
-            raise WorkbenchError(f"the batch kernel's warm-up failed: {content.get('ename')}: {content.get('evalue')}")
-        return km
-
-    async def _reset(self, km) -> None:
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
-            await self._execute(km, kc, "%reset -f", timeout=60)
-        finally:
-            kc.stop_channels()
-
-    async def _execute(self, km, kc, code: str, timeout: float) -> dict:
-        """Run ``code`` in the kernel and return its reply; RuntimeError as soon as the kernel dies
-        or the pack is stopped (instead of waiting out ``timeout``)."""
-        task = asyncio.ensure_future(
-            kc.execute_interactive(code, store_history=False, output_hook=lambda _: None, timeout=timeout)
-        )
-        while not task.done():
-            await asyncio.wait({task}, timeout=0.5)
-            if not task.done() and (self._stopped.is_set() or not await km.is_alive()):
-                task.cancel()
-                raise RuntimeError(f"kernel {self.kernel!r} stopped")
-        return task.result()
-
-    def discard(self) -> None:
-        """Shut down the calling thread's kernel, if it has one."""
-        from jupyter_core.utils import run_sync
-
-        km = getattr(self._local, "km", None)
-        self._local.km = None
-        if km is not None:
-            with contextlib.suppress(Exception):  # already gone
-                run_sync(km.shutdown_kernel)(now=True)
-
-    def stop(self) -> None:
-        """Start no more kernels and shut down those running (the pages in them fail at once)."""
-        self._stopped.set()
-        self._shutdown()
-
-    def shutdown_all(self) -> None:
-        """Shut down every kernel started (from the thread that built the pack)."""
-        self._shutdown()
-        self._sockets.cleanup()
-
-    def _shutdown(self) -> None:
-        from jupyter_core.utils import run_sync
-
-        with self._lock:
-            started = list(self._started)
-        for km in started:
-            try:
-                if run_sync(km.is_alive)():
-                    run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # a kernel already gone is fine
-                pass
 
 
 def failure_text(exc: BaseException) -> str:
@@ -337,20 +227,21 @@ class Executed:
     execute_seconds: float
 
 
-def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKernels) -> Executed:
+def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKernels, first: bool = False) -> Executed:
     """Run one page's notebook in the calling thread's warm kernel (retrying a kernel that will
-    not start or dies); a notebook's own error is recorded, not raised."""
+    not start or dies); a notebook's own error is recorded, not raised. The run's ``first`` page
+    takes the kernel started ahead of it."""
     import papermill
 
     started = time.perf_counter()
     executed = folder / "notebooks" / f"{page.output}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     error, attempts = None, 0
-    for _ in range(KERNEL_ATTEMPTS):
+    for _ in range(kernels.attempts):
         try:
-            km, tries = kernels.get()
+            km, tries = kernels.get(spare=first)
         except RuntimeError as exc:  # no kernel would start: the page fails, the pack carries on
-            error, attempts = str(exc), attempts + KERNEL_ATTEMPTS
+            error, attempts = str(exc), attempts + kernels.attempts
             break
         attempts += tries
         try:
@@ -382,6 +273,10 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
     """Write an executed page's HTML (and its chart images), read back what the index needs, and
     drop the executed notebook unless the page failed. Runs beside the kernels, in the pack's
     finishing thread, so a kernel starts its next page meanwhile."""
+    from csc_workbench.pack.html import PageHeader, write_page
+    from csc_workbench.pack.meeting_files import chart_pngs
+    from csc_workbench.pack.render import RUNTIME_PATH
+
     page, executed, error, attempts, started = run.page, run.notebook, run.error, run.attempts, run.started
     finishing = time.perf_counter()
     phases = {"execute": run.execute_seconds}
@@ -420,20 +315,60 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
     )
 
 
+def keep_page(page: Page, old: PageRecord, previous: Path, folder: Path) -> PageResult:
+    """A page whose inputs are unchanged since the month's previous pack: its files copied from it."""
+    for name in [old.html, *old.images]:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(previous / name, folder / name)
+    return PageResult(
+        page, True, folder / old.html, None, 0.0, images=[folder / i for i in old.images],
+        interactive=old.interactive, kept=True,
+    )  # fmt: skip
+
+
+def keepable(previous: RunRecord | None, folder: Path) -> dict[str, PageRecord]:
+    """The pages of the month's previous pack that can be kept, by output name: those that did not
+    fail and whose files are all there."""
+    if previous is None:
+        return {}
+    return {
+        page.output: page
+        for page in previous.pages
+        if page.ok and page.html and all((folder / name).is_file() for name in [page.html, *page.images])
+    }
+
+
+def page_commentary(page: Page, params, cards: dict) -> tuple[list[str] | None, str | None, bool]:
+    """What of the month's commentary a page shows, as :func:`~csc_workbench.pack.record.commentary_shown`
+    takes it: (indicators, org unit (None: the authority), the document's status or not). An area
+    page shows its area's indicators', the dashboard its themes', the exceptions page its red
+    indicators' (``cards``: each org unit's scorecard), the scorecard the document's status only;
+    the pages the pack has once, none."""
+    catalogue = params.catalogue
+    org = None if page.org_unit == params.authority.org_units.name else page.org_unit
+    if page.notebook == SCORECARD:
+        return None, org, True
+    if page.notebook == DASHBOARD:
+        return [i for theme in catalogue.themes for i in theme.indicators], org, False
+    if page.notebook == EXCEPTIONS:
+        card = cards[page.org_unit]
+        return sorted(card.loc[card["rag"] == "red", "indicator"]), org, False
+    if page.area is not None:
+        return [i.id for i in catalogue.in_area(page.area)], org, False
+    return None, org, False
+
+
 def index_html(
-    month: int, header: PageHeader, results: list[PageResult], folder: Path, workbook: Path | None = None,
-    pdf: Path | None = None,
-) -> str:  # fmt: skip
-    """index.html: every page with its org unit, status, RAG counts and chart images; failures
-    linked; the files for meetings (the pack as one PDF, the scorecard workbook, the images
-    folder) above."""
+    month: int, header: PageHeader, pages: list[PageRecord], workbook: str | None = None, pdf: str | None = None
+) -> str:
+    """index.html, from the run record: every page with its org unit, status, RAG counts and chart
+    images; failures linked; the files for meetings (the pack as one PDF, the scorecard workbook,
+    the images folder) above."""
+    from csc_workbench.pack.html import SYNTHETIC_LABEL, PageHeader, stylesheet
+
     rows = []
-    for r in results:
-        link = (
-            f'<a href="{html.escape(r.html.relative_to(folder).as_posix())}">{html.escape(r.page.title)}</a>'
-            if r.html
-            else html.escape(r.page.title)
-        )
+    for r in pages:
+        link = f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>' if r.html else html.escape(r.title)
         if r.ok and r.commentary_missing:
             names = html.escape(", ".join(r.commentary_missing))
             status = (
@@ -443,11 +378,7 @@ def index_html(
         elif r.ok:
             status = '<td class="status-ok">ok</td>'
         else:
-            nb = (
-                f' (<a href="{html.escape(r.notebook.relative_to(folder).as_posix())}">executed notebook</a>)'
-                if r.notebook
-                else ""
-            )
+            nb = f' (<a href="{html.escape(r.executed_notebook)}">executed notebook</a>)' if r.executed_notebook else ""
             first = html.escape((r.error or "").splitlines()[0][:500] if r.error else "")
             status = (
                 '<td class="status-failed" style="color:#B34700;font-weight:bold">'
@@ -459,12 +390,8 @@ def index_html(
             if counts
             else '<td colspan="3">-</td>'
         )
-        images = (
-            f'<td><a href="{html.escape(r.images[0].relative_to(folder).as_posix())}">{len(r.images)} PNG</a></td>'
-            if r.images
-            else "<td>-</td>"
-        )
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.page.org_unit)}</td>{status}{rag}{images}</tr>")
+        images = f'<td><a href="{html.escape(r.images[0])}">{len(r.images)} PNG</a></td>' if r.images else "<td>-</td>"
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.org_unit)}</td>{status}{rag}{images}</tr>")
     table = (
         '<table class="cscw-index" style="border-collapse:collapse" border="1" cellpadding="4">'
         "<thead><tr><th>Page</th><th>Org unit</th><th>Status</th><th>Green</th><th>Amber</th><th>Red</th>"
@@ -473,15 +400,14 @@ def index_html(
     files = []
     if pdf is not None:
         files.append(
-            f'<a class="cscw-pdf" href="{html.escape(pdf.relative_to(folder).as_posix())}">{html.escape(pdf.name)}</a>'
+            f'<a class="cscw-pdf" href="{html.escape(pdf)}">{html.escape(Path(pdf).name)}</a>'
             " (the whole pack as one PDF, A4, with a bookmark per page, for committee papers)"
         )
     if workbook is not None:
         files.append(
-            f'<a class="cscw-workbook" href="{html.escape(workbook.relative_to(folder).as_posix())}">'
-            "scorecard.xlsx</a> (one sheet per org unit)"
+            f'<a class="cscw-workbook" href="{html.escape(workbook)}">scorecard.xlsx</a> (one sheet per org unit)'
         )
-    if any(r.images for r in results):
+    if any(r.images for r in pages):
         files.append('<a href="images/">images/</a> (each chart as PNG, for slides)')
     meeting = f"<p>Files for meetings: {'; '.join(files)}.</p>" if files else ""
     title = f"Children's social care performance pack: {month_label(month)}"
@@ -517,6 +443,38 @@ def _publish(build: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def run_inputs(params_folder: Path, catalogue: Path | None, store: Store) -> dict:
+    """What every page of the run is made from: the params and catalogue digests, the library's
+    digest, the package versions and the store's vintages (each page's own inputs add its notebook,
+    its parameters and the commentary it shows)."""
+    vintages = store.vintages()
+    vintages["source"] = vintages["source"].map(lambda source: Path(source).name)
+    return {
+        "params": file_digest(params_folder / "authority.yml"),
+        "catalogue": file_digest(catalogue or params_folder / "catalogue.yml"),
+        "library": library_digest(),
+        "packages": package_versions(),
+        "store_vintages": json.loads(vintages.to_json(orient="records", date_format="iso")),
+    }
+
+
+def _run_log(path: Path) -> logging.Logger:
+    """The run's log, appended to ``path`` (beside the pack: what was built, kept or failed, and why)."""
+    log = logging.getLogger(f"csc_workbench.pack.run.{path}")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    return log
+
+
+def _close_log(log: logging.Logger) -> None:
+    for handler in list(log.handlers):
+        handler.close()
+        log.removeHandler(handler)
+
+
 def build_pack(
     month: str,
     params_folder: str | Path,
@@ -532,133 +490,286 @@ def build_pack(
     images: str = "authority",
     catalogue: str | Path | None = None,
     pdf: bool = False,
+    rebuild: bool = False,
+    kernels: WarmKernels | None = None,
 ) -> PackResult:
     """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc);
     ``catalogue`` replaces the params folder's catalogue.yml; ``pdf`` prints the pack into one PDF
-    beside the pages (:mod:`csc_workbench.pack.pdf`)."""
-    from tqdm.auto import tqdm
-
-    from csc_workbench.assess.scorecard import rag_counts, scorecard
+    beside the pages (:mod:`csc_workbench.pack.pdf`). A page whose inputs are unchanged since the
+    month's previous pack is kept from it, unless ``rebuild``. The pack holds its run record
+    (``manifest.json``, :mod:`csc_workbench.pack.record`); the run's log is appended to
+    ``out_root/<YYYY-MM>.log``. ``kernels`` may be given with a kernel already starting
+    (:meth:`~csc_workbench.pack.kernels.WarmKernels.prestart`), as ``cscw run`` does before its
+    imports; otherwise the first kernel starts once the parameters are checked."""
+    from csc_workbench.assess.scorecard import scorecard
     from csc_workbench.config.commentary import load_commentary
-    from csc_workbench.present.exceptions import red_without_commentary
+    from csc_workbench.pack.html import PageHeader
 
-    started = time.perf_counter()
+    started, built_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     params_folder, store_path = Path(params_folder).resolve(), Path(store_path).resolve()
     notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_root).resolve()
     catalogue = Path(catalogue).resolve() if catalogue is not None else None
-    params = load_params(params_folder, catalogue)
-    check_breakdowns(params.catalogue, str(catalogue or params_folder / "catalogue.yml"))
-    store = Store(store_path)
-    index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
-    if cohort not in params.catalogue.cohorts:
-        raise PackError(f"--cohort: unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
-    if images not in IMAGES:
-        raise PackError(f"--images: {images!r} is not one of {', '.join(IMAGES)}")
-    if pdf:
-        check_printer()
-    drawn = {"all": set(units), "authority": {params.authority.org_units.name}, "none": set()}[images]
-    month = month_text(index)
-    pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort, catalogue, notebooks_dir)
-    header = PageHeader(params.authority.name, month_label(index), data_as_at(store, index), params.authority.synthetic)
-    # what the index says of each page comes from the run's own data, never from the pages' HTML
-    cards = {org: scorecard(store, params, index, org, cohort) for org in units}
-    commentary = load_commentary(params, index)
-    timings = {"validate": time.perf_counter() - started}
-
-    out_root.mkdir(parents=True, exist_ok=True)
-    build = out_root / f".building-{month}-{os.getpid()}"
-    shutil.rmtree(build, ignore_errors=True)
-    build.mkdir()
-    try:
-        executing = time.perf_counter()
-        # a kernel more than the cores: while the main process writes a page's HTML, a kernel
-        # would otherwise wait (on 2 cores: 78 s for the demo pack against 86 s with 2 kernels)
-        workers = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(pages)))
-        results: dict[int, PageResult] = {}
-        kernels = WarmKernels(kernel, build)
-        try:
-            # kernels run pages in the worker threads; one finishing thread writes each page's
-            # HTML and images as soon as its notebook is done, while that kernel goes on
-            with (
-                ThreadPoolExecutor(max_workers=workers) as pool,
-                ThreadPoolExecutor(max_workers=1) as finisher,
-                tqdm(total=len(pages), desc=f"pack {month}", unit="page", disable=not progress) as bar,
-            ):
-                running = {pool.submit(execute_page, p, notebooks_dir, build, kernels): i for i, p in enumerate(pages)}
-
-                def tick(done) -> None:
-                    if done.cancelled():
-                        return
-                    if done.exception() is None:
-                        result = done.result()
-                        bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
-                    bar.update()
-
-                finishing = {}
-                try:
-                    for future in as_completed(running):
-                        i = running[future]
-                        task = finisher.submit(finish_page, future.result(), build, header, pages[i].org_unit in drawn)
-                        task.add_done_callback(tick)
-                        finishing[task] = i
-                    for future in as_completed(finishing):
-                        results[finishing[future]] = future.result()
-                except BaseException:  # Ctrl-C: drop the pages not started, end those running, quietly
-                    papermill_log = logging.getLogger("papermill")
-                    was_disabled, papermill_log.disabled = papermill_log.disabled, True
-                    try:
-                        pool.shutdown(wait=False, cancel_futures=True)
-                        finisher.shutdown(wait=False, cancel_futures=True)
-                        kernels.stop()
-                        pool.shutdown()
-                        finisher.shutdown()
-                    finally:
-                        papermill_log.disabled = was_disabled
-                    raise
-        finally:
-            kernels.shutdown_all()
-        ordered = [results[i] for i in range(len(pages))]
-        timings["execute"] = time.perf_counter() - executing
-        notebooks = build / "notebooks"
-        if notebooks.exists() and not any(notebooks.iterdir()):
-            notebooks.rmdir()
-        for r in ordered:
-            if r.ok and r.page.notebook == SCORECARD:
-                r.rag_counts = rag_counts(cards[r.page.org_unit])
-            if r.ok and r.page.notebook == EXCEPTIONS:
-                r.commentary_missing = red_without_commentary(cards[r.page.org_unit], params, commentary)
-        area_titles = dict(params.catalogue.areas)
-        workbook = write_scorecard_xlsx(cards, build / "scorecard.xlsx", area_titles, header)
-        timings["workbook"] = time.perf_counter() - executing - timings["execute"]
-        if any(r.interactive for r in ordered):  # one copy of the chart runtime for the pages that load it
-            write_runtime(build)
-        pack_pdf, printed = None, []
+    kernels = kernels or WarmKernels(kernel)
+    try:  # parameters the pack cannot run with stop it before any page runs
+        params = load_params(params_folder, catalogue)
+        check_breakdowns(params.catalogue, str(catalogue or params_folder / "catalogue.yml"))
+        store = Store(store_path)
+        index, units, chosen = validate(month, params, store, org_units, areas, notebooks_dir)
+        if cohort not in params.catalogue.cohorts:
+            raise PackError(f"--cohort: unknown cohort {cohort!r}; known: {', '.join(params.catalogue.cohorts)}")
+        if images not in IMAGES:
+            raise PackError(f"--images: {images!r} is not one of {', '.join(IMAGES)}")
         if pdf:
-            printing = time.perf_counter()
-            pack_pdf = build / f"csc_performance_pack_{month}.pdf"
-            title = f"Children's social care performance pack: {header.month_label}: {header.authority}"
-            # a bookmark per page under its org unit's; the pages the pack has once at the top level
-            shown = [
-                PrintedPage(r.page.title, None if r.page.notebook in ONCE else r.page.org_unit, r.html)
-                for r in ordered
-                if r.ok and r.html
-            ]
-            printed = write_pdf(shown, pack_pdf, title, header.authority)
-            timings["pdf"] = time.perf_counter() - printing
-        (build / "index.html").write_text(
-            index_html(index, header, ordered, build, workbook, pack_pdf), encoding="utf-8"
+            from csc_workbench.pack.pdf import check_printer
+
+            check_printer()
+        drawn = {"all": set(units), "authority": {params.authority.org_units.name}, "none": set()}[images]
+        month = month_text(index)
+        pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort, catalogue, notebooks_dir)
+        header = PageHeader(
+            params.authority.name, month_label(index), data_as_at(store, index), params.authority.synthetic
         )
         final = out_root / month
-        _publish(build, final)
-    except BaseException:
+        out_root.mkdir(parents=True, exist_ok=True)
+        log = _run_log(out_root / f"{month}.log")
+        build = out_root / f".building-{month}-{os.getpid()}"
         shutil.rmtree(build, ignore_errors=True)
+        build.mkdir()
+    except BaseException:
+        kernels.stop()
+        kernels.shutdown_all()
         raise
-    for r in ordered:  # paths into the published folder
+    timings = {"validate": time.perf_counter() - started}
+    try:
+        # the first kernel starts now, while the run works out which pages it must build
+        with PageRunner(kernels, build, notebooks_dir, header, jobs, progress) as runner:
+            # what the index says of each page comes from the run's own data, never from the pages' HTML
+            cards = {org: scorecard(store, params, index, org, cohort) for org in units}
+            commentary = load_commentary(params, index)
+            shared = run_inputs(params_folder, catalogue, store)
+            inputs = {}
+            for page in pages:
+                notebook, parameters = notebooks_dir / f"{page.notebook}.ipynb", page.parameters
+                shown = commentary_shown(commentary, *page_commentary(page, params, cards))
+                inputs[page.output] = page_inputs(
+                    notebook, parameters | {"images": page.org_unit in drawn}, shared, shown
+                )
+            last = read_record(final)
+            previous = {} if rebuild else keepable(last, final)
+            to_keep = {
+                p.output for p in pages if p.output in previous and previous[p.output].inputs == inputs[p.output]
+            }
+            log.info(
+                f"cscw run {month} started: {len(pages)} pages for {', '.join(units)}; params {params_folder}; "
+                f"store {store_path}; {len(to_keep)} pages unchanged since the month's last pack"
+                + ("; --rebuild: every page run again" if rebuild else "")
+            )
+            results = [keep_page(p, previous[p.output], final, build) if p.output in to_keep else None for p in pages]
+            for result in results:
+                if result is not None:
+                    _log_page(log, result)
+            seconds = {output: page.seconds for output, page in previous.items()}
+            results = runner.run(pages, results, drawn, lambda result: _log_page(log, result), seconds)
+        timings["execute"] = time.perf_counter() - started - timings["validate"]
+        # the chart runtime depends on the packages' versions only: kept from the last pack if they are the same
+        runtime = final if last is not None and last.inputs.get("packages") == shared["packages"] else None
+        record, pack_pdf, printed = _finish_pack(
+            results, build, params, index, cards, commentary, header, pdf, timings, runtime
+        )
+        record.built_at, record.inputs = built_at, shared | {
+            "commit": project_commit(), "commentary": file_digest(commentary_path(params_folder, index)),
+        }  # fmt: skip
+        record.options = {"org_units": units, "areas": chosen, "cohort": cohort, "images": images, "pdf": pdf,
+                          "jobs": jobs, "rebuild": rebuild}  # fmt: skip
+        for page_record in record.pages:
+            page_record.inputs = inputs[page_record.output]
+        record.seconds = round(time.perf_counter() - started, 2)
+        record.write(build)
+        _publish(build, final)
+    except BaseException as exc:
+        shutil.rmtree(build, ignore_errors=True)
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        log.info("interrupted: nothing was published" if interrupted else f"stopped: {type(exc).__name__}: {exc}")
+        _close_log(log)
+        raise
+    for r in results:  # paths into the published folder
         r.html = final / r.html.relative_to(build) if r.html else None
         r.notebook = final / r.notebook.relative_to(build) if r.notebook else None
         r.images = [final / i.relative_to(build) for i in r.images]
     printed = [PrintedPage(p.title, p.org_unit, final / p.html.relative_to(build), p.first, p.pages) for p in printed]
     timings["total"] = time.perf_counter() - started
-    return PackResult(
-        month, final, final / "index.html", ordered, timings, final / pack_pdf.name if pack_pdf else None, printed
+    built = sum(r.ok and not r.kept for r in results)
+    log.info(
+        f"published {final}: {len(results)} pages ({built} built, {len(to_keep)} kept, "
+        f"{len(results) - built - len(to_keep)} failed) in {timings['total']:.1f} s"
     )
+    _close_log(log)
+    return PackResult(
+        month, final, final / "index.html", results, timings, final / pack_pdf.name if pack_pdf else None, printed,
+        record=record, log=out_root / f"{month}.log",
+    )  # fmt: skip
+
+
+def _log_page(log: logging.Logger, r: PageResult) -> None:
+    if r.kept:
+        log.info(f"kept {r.page.output}: its inputs are unchanged since the month's last pack")
+    elif r.ok:
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in r.phases.items())
+        log.info(f"built {r.page.output} in {r.seconds:.1f} s ({phases})")
+    else:
+        log.info(f"FAILED {r.page.output} after {r.seconds:.1f} s: {r.error}")
+
+
+def _prepare_finishing() -> None:
+    """Import and build what writing pages and the pack's files needs (the HTML converter, Altair,
+    openpyxl: seconds of imports), in the finishing thread while the first kernel starts."""
+    from csc_workbench.pack.html import prepare_converter
+
+    importlib.import_module("csc_workbench.pack.meeting_files")
+    prepare_converter()
+
+
+class PageRunner:
+    """Runs pages' notebooks in warm kernels, one per worker thread, and writes each page's HTML in
+    one finishing thread as soon as its notebook is done, while that kernel goes on.
+
+    Entered before the run knows which pages it must build, it starts the first kernel and readies
+    the HTML converter at once, so the first page is not kept waiting for them. On leaving, every
+    kernel is shut down; on Ctrl-C the pages not started are dropped and those running end at once.
+    """
+
+    def __init__(self, kernels: WarmKernels, build: Path, notebooks_dir: Path, header: PageHeader,
+                 jobs: int | None, progress: bool):  # fmt: skip
+        self.kernels, self.build, self.notebooks_dir, self.header = kernels, build, notebooks_dir, header
+        self.progress = progress
+        # a kernel more than the cores: while the main process writes a page's HTML, a kernel
+        # would otherwise wait (on 2 cores: 78 s for the demo pack against 86 s with 2 kernels)
+        self.workers = max(1, jobs or (os.cpu_count() or 1) + 1)
+
+    def __enter__(self) -> PageRunner:
+        self.pool = ThreadPoolExecutor(max_workers=self.workers)
+        self.finisher = ThreadPoolExecutor(max_workers=1)
+        self.kernels.prestart()  # for the first page, unless the caller started it sooner
+        self.finisher.submit(_prepare_finishing)
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        papermill_log = logging.getLogger("papermill")
+        was_disabled = papermill_log.disabled
+        try:
+            if error is not None:  # Ctrl-C or a failure: drop the pages not started, end those running, quietly
+                papermill_log.disabled = True
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.finisher.shutdown(wait=False, cancel_futures=True)
+                self.kernels.stop()
+            self.pool.shutdown()
+            self.finisher.shutdown()
+        finally:
+            self.kernels.shutdown_all()
+            papermill_log.disabled = was_disabled
+
+    def run(
+        self, pages: list[Page], results: list[PageResult | None], drawn: set[str], done: Callable[[PageResult], None],
+        seconds: dict[str, float],
+    ) -> list[PageResult]:  # fmt: skip
+        """``results`` with every page that has none yet run and finished; ``done`` is told of each.
+        The pages run longest first by ``seconds`` (each page's time in the month's last pack; a page
+        without one keeps its place), so a few pages built again end together, not one after another."""
+        from tqdm.auto import tqdm
+
+        results = list(results)
+        todo = sorted((i for i, result in enumerate(results) if result is None),
+                      key=lambda i: -seconds.get(pages[i].output, 0.0))  # fmt: skip
+        with tqdm(total=len(todo), desc=f"pack {self.header.month_label}", unit="page",
+                  disable=not self.progress or not todo) as bar:  # fmt: skip
+            running = {
+                self.pool.submit(execute_page, pages[i], self.notebooks_dir, self.build, self.kernels, i == todo[0]): i
+                for i in todo
+            }
+
+            def tick(task) -> None:
+                if task.cancelled():
+                    return
+                if task.exception() is None:
+                    result = task.result()
+                    done(result)
+                    bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.page.output)
+                bar.update()
+
+            finishing = {}
+            for future in as_completed(running):
+                i = running[future]
+                task = self.finisher.submit(
+                    finish_page, future.result(), self.build, self.header, pages[i].org_unit in drawn
+                )
+                task.add_done_callback(tick)
+                finishing[task] = i
+            for future in as_completed(finishing):
+                results[finishing[future]] = future.result()
+        notebooks = self.build / "notebooks"
+        if notebooks.exists() and not any(notebooks.iterdir()):
+            notebooks.rmdir()
+        return [r for r in results if r is not None]
+
+
+def _finish_pack(
+    results: list[PageResult], build: Path, params, index: int, cards: dict, commentary, header: PageHeader, pdf: bool,
+    timings: dict[str, float], runtime_from: Path | None = None,
+) -> tuple[RunRecord, Path | None, list[PrintedPage]]:  # fmt: skip
+    """The index's figures (from the run's own scorecards and commentary, never from the pages),
+    the scorecard workbook, the chart runtime (copied from the pack in ``runtime_from`` if it has
+    one: making it takes a second), the PDF and the index, built from the run record."""
+    from csc_workbench.assess.scorecard import rag_counts
+    from csc_workbench.pack.meeting_files import write_scorecard_xlsx
+    from csc_workbench.pack.render import RUNTIME_PATH, write_runtime
+    from csc_workbench.present.exceptions import red_without_commentary
+
+    finishing = time.perf_counter()
+    for r in results:
+        if r.ok and r.page.notebook == SCORECARD:
+            r.rag_counts = rag_counts(cards[r.page.org_unit])
+        if r.ok and r.page.notebook == EXCEPTIONS:
+            r.commentary_missing = red_without_commentary(cards[r.page.org_unit], params, commentary)
+    workbook = write_scorecard_xlsx(cards, build / "scorecard.xlsx", dict(params.catalogue.areas), header)
+    timings["workbook"] = time.perf_counter() - finishing
+    if any(r.interactive for r in results):  # one copy of the chart runtime for the pages that load it
+        if runtime_from is not None and (runtime_from / RUNTIME_PATH).is_file():
+            (build / RUNTIME_PATH).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(runtime_from / RUNTIME_PATH, build / RUNTIME_PATH)
+        else:
+            write_runtime(build)
+    pack_pdf, printed = None, []
+    if pdf:
+        from csc_workbench.pack.pdf import write_pdf
+
+        printing = time.perf_counter()
+        pack_pdf = build / f"csc_performance_pack_{month_text(index)}.pdf"
+        title = f"Children's social care performance pack: {header.month_label}: {header.authority}"
+        # a bookmark per page under its org unit's; the pages the pack has once at the top level
+        shown = [
+            PrintedPage(r.page.title, None if r.page.notebook in ONCE else r.page.org_unit, r.html)
+            for r in results
+            if r.ok and r.html
+        ]
+        printed = write_pdf(shown, pack_pdf, title, header.authority)
+        timings["pdf"] = time.perf_counter() - printing
+    record = RunRecord(month_text(index), "", {}, {}, [page_record(r, build) for r in results])
+    pdf_name = pack_pdf.name if pack_pdf else None
+    (build / "index.html").write_text(
+        index_html(index, header, record.pages, workbook.relative_to(build).as_posix(), pdf_name), encoding="utf-8"
+    )
+    return record, pack_pdf, printed
+
+
+def page_record(result: PageResult, folder: Path) -> PageRecord:
+    """A page's result as the run record holds it (paths relative to the pack's folder)."""
+    status = FAILED if not result.ok else KEPT if result.kept else BUILT
+    return PageRecord(
+        output=result.page.output, title=result.page.title, org_unit=result.page.org_unit,
+        notebook=result.page.notebook, status=status, seconds=round(result.seconds, 2), inputs="",
+        html=result.html.relative_to(folder).as_posix() if result.html else None,
+        executed_notebook=result.notebook.relative_to(folder).as_posix() if result.notebook else None,
+        error=result.error, rag_counts=result.rag_counts, commentary_missing=result.commentary_missing,
+        images=[i.relative_to(folder).as_posix() for i in result.images], interactive=result.interactive,
+        once=result.page.notebook in ONCE,
+    )  # fmt: skip

@@ -195,6 +195,11 @@ def _suffix(unit: str | Unit) -> str:
     return "" if code.strip().lower() in _NO_SUFFIX else f" {code.strip()}"
 
 
+def _value_format(unit: str | Unit) -> str:
+    """A tooltip's number format: counts as whole numbers, other units to one decimal place."""
+    return ",.0f" if _unit_code(unit) == Unit.COUNT.value else ",.1f"
+
+
 def _number(value: float | None, decimals: int = 1) -> str:
     if _missing(value):
         return "n/a"
@@ -774,7 +779,7 @@ def trend_chart(
     data = _trend_frame(frame, "trend_chart")
     if data.empty:
         raise ValueError("trend_chart: the frame has no months")
-    percent, axis_title = _is_percent(unit), _axis_title(unit)
+    percent, axis_title, number = _is_percent(unit), _axis_title(unit), _value_format(unit)
     polarity = _polarity(polarity)
     bench = {str(k): float(v) for k, v in (benchmarks or {}).items() if not _missing(v)}
     targets = list(data["target"]) if "target" in data.columns else []
@@ -813,7 +818,7 @@ def trend_chart(
             .encode(
                 y=_y_value("value", axis_title, axis),
                 color=alt.Color("colour:N", scale=None),
-                tooltip=[alt.Tooltip("benchmark:N", title="Benchmark"), alt.Tooltip("value:Q", format=",.1f")],
+                tooltip=[alt.Tooltip("benchmark:N", title="Benchmark"), alt.Tooltip("value:Q", format=number)],
             )
         )
         line_labels += [{"label": r["label"], "value": r["value"]} for r in rows]
@@ -851,7 +856,7 @@ def trend_chart(
             )
         )
 
-    tooltip = [alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("value:Q", title=axis_title, format=",.1f")]
+    tooltip = [alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("value:Q", title=axis_title, format=number)]
     if not ok_rows.empty:
         layers.append(
             alt.Chart(_data(ok_rows[["month_label", "value", "segment"]]))
@@ -986,7 +991,7 @@ def neighbour_bar_chart(
     )
     tooltip = [
         alt.Tooltip("la_name:N", title="Local authority"),
-        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+        alt.Tooltip("value:Q", title=axis_title, format=_value_format(unit)),
         alt.Tooltip("rank:Q", title=f"Rank (of {len(drawn)})"),
     ]
     bar_data = drawn[["la_name", "value", "rank", "group", "label"]]
@@ -1133,7 +1138,7 @@ def small_multiples(
     tooltip = [
         alt.Tooltip("org_unit:N", title="Org unit"),
         alt.Tooltip("month_label:O", title="Month"),
-        alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+        alt.Tooltip("value:Q", title=axis_title, format=_value_format(unit)),
     ]
     layers = []
     if "target" in data.columns:
@@ -1602,7 +1607,7 @@ def annual_trend_chart(
                 tooltip=[
                     alt.Tooltip("year:O", title="Year"),
                     alt.Tooltip("series:N", title="Series"),
-                    alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+                    alt.Tooltip("value:Q", title=axis_title, format=_value_format(unit)),
                 ],
             )
         )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 HERE = Path(__file__).parent
 
@@ -16,6 +18,8 @@ HERE = Path(__file__).parent
 @cache
 def population_table() -> pd.DataFrame:
     """ONS mid-year estimates of children aged 0 to 17, per local authority and year."""
+    import pandas as pd  # here, not above: reading params (``cscw check``) does not need pandas
+
     return pd.read_csv(HERE / "population_0_17.csv", comment="#", dtype={"old_la_code": str, "new_la_code": str})
 
 

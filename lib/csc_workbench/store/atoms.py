@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 KEY = ["indicator", "period", "org_unit", "cohort", "window"]
 ATOM_COLUMNS = [*KEY, "numerator", "denominator", "value", "unavailable_reason"]
 BREAKDOWN_COLUMNS = ["breakdown", "category", "period", "org_unit", "count"]
+#: A load's data quality, aggregates only (``csc_workbench.measures.data_quality``): a count per list, org unit,
+#: status, field and reason, or (no count) an indicator a list or field stopped.
+QUALITY_COLUMNS = ["list_number", "org_unit", "status", "field", "reason", "indicator", "cohort", "count"]
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS vintage_seq START 1;
@@ -70,6 +73,13 @@ CREATE TABLE IF NOT EXISTS benchmarks (
 CREATE TABLE IF NOT EXISTS breakdowns (
     breakdown VARCHAR NOT NULL, category VARCHAR NOT NULL, period INTEGER NOT NULL, org_unit VARCHAR NOT NULL,
     count BIGINT NOT NULL,
+    vintage INTEGER NOT NULL REFERENCES vintages (vintage)
+);
+CREATE TABLE IF NOT EXISTS data_quality (
+    list_number INTEGER NOT NULL, org_unit VARCHAR NOT NULL, status VARCHAR NOT NULL,
+    field VARCHAR NOT NULL, reason VARCHAR NOT NULL,  -- '' for a total, or a whole row or list
+    indicator VARCHAR, cohort VARCHAR,  -- an indicator stopped (for one cohort), without a count
+    count BIGINT,
     vintage INTEGER NOT NULL REFERENCES vintages (vintage)
 );
 -- a breakdown's month and org unit come whole from their latest vintage (every category of it)
@@ -293,9 +303,10 @@ class Store:
         breakdowns: pd.DataFrame | None = None,
         as_at: date | None = None,
         catalogue: Catalogue | None = None,
+        quality: pd.DataFrame | None = None,
     ) -> int:
-        """Store validated atoms (and the load's breakdown counts) as a new vintage, all or
-        nothing; returns the vintage number. ``as_at`` defaults to the last day of the atoms'
+        """Store validated atoms (and the load's breakdown counts and data quality, ``QUALITY_COLUMNS``) as a new
+        vintage, all or nothing; returns the vintage number. ``as_at`` defaults to the last day of the atoms'
         latest month. Atoms out of range (``out_of_range``, by their units in ``catalogue``) are
         refused with InputError naming each one."""
         frame = atoms.reindex(columns=ATOM_COLUMNS)
@@ -327,7 +338,26 @@ class Store:
                     [vintage],
                 )
                 con.unregister("incoming_breakdowns")
+            if quality is not None and len(quality):
+                if quality.duplicated(QUALITY_COLUMNS[:-1]).any():
+                    raise ValueError("data quality to store has duplicate keys")
+                con.register("incoming_quality", quality[QUALITY_COLUMNS])
+                columns = ", ".join(QUALITY_COLUMNS)
+                con.execute(f"INSERT INTO data_quality SELECT {columns}, ? FROM incoming_quality", [vintage])
+                con.unregister("incoming_quality")
         return vintage
+
+    def data_quality(self, vintages: Iterable[int]) -> pd.DataFrame:
+        """The data-quality records of ``vintages`` (``QUALITY_COLUMNS`` and ``vintage``); none for a vintage
+        stored without one (an aggregate load; a load into a store written before they were kept)."""
+        with self._connect(read_only=True) as con:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "data_quality" not in tables:
+                return pd.DataFrame(columns=[*QUALITY_COLUMNS, "vintage"])
+            return con.execute(
+                "SELECT * FROM data_quality WHERE vintage IN (SELECT unnest(?)) ORDER BY vintage, list_number",
+                [[int(v) for v in vintages]],
+            ).df()
 
     def breakdowns(
         self, names: Iterable[str], org_units: Iterable[str], first_month: int, last_month: int
@@ -368,6 +398,35 @@ class Store:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         query = f'SELECT * FROM atoms_latest {where} ORDER BY indicator, org_unit, cohort, "window", period'
         with self._connect(read_only=True) as con:
+            return con.execute(query, params).df()
+
+    def atoms_as_of(
+        self,
+        as_at: date,
+        indicators: Iterable[str],
+        org_units: Iterable[str],
+        cohorts: Iterable[str],
+        last_month: int,
+    ) -> pd.DataFrame:
+        """The atoms as they stood when the data was as at ``as_at``: for each key, its latest vintage
+        among the vintages as at that date or before (a later load of older-dated data counts too),
+        for the indicators, org units and cohorts given, up to ``last_month``. Store columns, with
+        ``vintage``."""
+        with self._connect(read_only=True) as con:
+            dates = _vintage_as_at(con)
+            vintages = dates.loc[dates["as_at"] <= pd.Timestamp(as_at), "vintage"].astype(int).tolist()
+            query = """
+                SELECT * EXCLUDE (rank) FROM (
+                    SELECT *, row_number() OVER (
+                        PARTITION BY indicator, period, org_unit, cohort, "window" ORDER BY vintage DESC
+                    ) AS rank
+                    FROM atoms
+                    WHERE vintage IN (SELECT unnest(?)) AND indicator IN (SELECT unnest(?))
+                      AND org_unit IN (SELECT unnest(?)) AND cohort IN (SELECT unnest(?)) AND period <= ?
+                ) WHERE rank = 1
+                ORDER BY indicator, org_unit, cohort, "window", period
+            """
+            params = [vintages, list(indicators), list(org_units), list(cohorts), last_month]
             return con.execute(query, params).df()
 
     def add_benchmarks(self, frame: pd.DataFrame, source: str) -> int:
@@ -415,13 +474,16 @@ class Store:
         """The date the data a pack of ``month`` (a month index; None: the whole store) reads is
         as at: the latest as-at among the vintages whose atoms are the latest for any month up to
         ``month``. None when the store holds no atoms for those months."""
-        where, params = ("WHERE period <= ?", [month]) if month is not None else ("", [])
         with self._connect(read_only=True) as con:
-            keys = ", ".join(f'"{column}"' for column in KEY)
-            latest = f"SELECT DISTINCT max(vintage) AS vintage FROM atoms {where} GROUP BY {keys}"  # as atoms_latest
-            read = con.execute(latest, params).df()
+            read = pd.DataFrame({"vintage": _vintages_read(con, month)})
             dates = read.merge(_vintage_as_at(con), on="vintage")["as_at"].dropna()
         return None if dates.empty else pd.Timestamp(dates.max()).date()
+
+    def vintages_read(self, month: int | None = None) -> list[int]:
+        """The vintages a pack of ``month`` (a month index; None: the whole store) reads: those whose
+        atoms are the latest for any key of a month up to ``month``, oldest first."""
+        with self._connect(read_only=True) as con:
+            return _vintages_read(con, month)
 
     def revisions(self, since_vintage: int | None = None) -> pd.DataFrame:
         """Every atom whose figures changed from one vintage to the next.
@@ -481,6 +543,14 @@ def out_of_range(atoms: pd.DataFrame, catalogue: Catalogue | None = None) -> lis
             where = f"{row['indicator']}, {row['org_unit']}, {month_text(int(row['period']))}"
             problems.append(f"{where} ({row['cohort']}, {row['window']}): {what.format(**row)}")
     return problems
+
+
+def _vintages_read(con: duckdb.DuckDBPyConnection, month: int | None) -> list[int]:
+    """``Store.vintages_read`` on an open connection."""
+    where, params = ("WHERE period <= ?", [month]) if month is not None else ("", [])
+    keys = ", ".join(f'"{column}"' for column in KEY)
+    latest = f"SELECT DISTINCT max(vintage) AS vintage FROM atoms {where} GROUP BY {keys} ORDER BY vintage"
+    return [int(row[0]) for row in con.execute(latest, params).fetchall()]  # the vintages atoms_latest shows
 
 
 def _has_as_at(con: duckdb.DuckDBPyConnection) -> bool:
