@@ -34,6 +34,9 @@ from pathlib import Path
 
 import yaml
 
+from csc_workbench.periods import month_text
+from csc_workbench.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "186c532"  # main before the quick-answer work of issue 13
 LIMITS = {"cscw --help": 0.3, "cscw check": 1.0, "first page of cscw run": 5.0, "cscw run after a commentary edit": 5.0}
@@ -87,10 +90,7 @@ def main() -> None:
     if not store.exists():
         print(f"{store} not found: generating and loading the demo county (not timed)")
         subprocess.run([*cscw(ROOT / "lib"), "demo", "--ingest", "--store", str(store)], check=True, cwd=ROOT)
-    month = subprocess.run(
-        [*cscw(ROOT / "lib"), "scorecard", "--month", "latest", "--store", str(store), "--format", "csv"],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    ).stdout.splitlines()[1].split(",")[2][:7]  # fmt: skip
+    month = month_text(Store(store).latest_month())
     env = os.environ | {"CSCW_STORE": str(store)}
     figures: dict[str, dict[str, list[float]]] = {name: {"before": [], "now": []} for name in LIMITS}
     with tempfile.TemporaryDirectory(prefix="cscw-bench-") as tmp:

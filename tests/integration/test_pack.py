@@ -496,6 +496,15 @@ def test_the_scorecard_prints_on_at_most_three_a4_landscape_sheets(pack, pdf) ->
             assert " ".join(html.unescape(re.sub("<[^>]+>", " ", last)).split()) in printed, (table, last)
 
 
+def test_the_revisions_print_on_a4_landscape_and_the_data_quality_portrait(pack, pdf) -> None:
+    printed = {p.html.name: p for p in pack.pdf_pages}
+    for name, landscape in (("revisions.html", True), ("data_quality.html", False)):
+        page = printed[name]
+        for k in range(page.first, page.first + page.pages):
+            box = pdf.pages[k].mediabox
+            assert (box.width > box.height) is landscape, (name, k)
+
+
 def test_each_exception_prints_on_one_sheet_with_its_action_plan(pack, pdf) -> None:
     """The red indicators' exception pages, trends and action plans: after the list of reds, one
     A4 sheet each, the exception page, its trend and the whole action plan together."""

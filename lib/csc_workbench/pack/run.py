@@ -68,6 +68,8 @@ ONCE = {
     "guidance": "Guidance notes",
     "accessibility": "Accessibility statement",
 }
+#: The pages printed on A4 landscape (their tables are wide); the rest print portrait.
+LANDSCAPE = (SCORECARD, DASHBOARD, "revisions")
 GENERIC_AREA = "area"
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 #: Whose pages get PNG images of their charts: every org unit's, the authority's (default: about
@@ -284,8 +286,8 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
     html_path: Path | None = folder / f"{page.output}.html"
     if executed.exists():
         try:
-            # the scorecard's and the dashboard's wide tables print on A4 landscape, the rest portrait
-            write_page(executed, html_path, page_header, landscape=page.notebook in (SCORECARD, DASHBOARD))
+            # the wide tables of the scorecard, the dashboard and the revisions print on A4 landscape
+            write_page(executed, html_path, page_header, landscape=page.notebook in LANDSCAPE)
         except Exception as exc:
             error = error or f"HTML conversion failed: {type(exc).__name__}: {exc}"
             html_path = None
