@@ -61,6 +61,15 @@ def pack(demo):
     return result
 
 
+def _notebooks_without_areas(folder: Path) -> Path:
+    """``folder/notebooks`` holding a copy of the notebooks of a pack with no area page."""
+    notebooks = folder / "notebooks"
+    notebooks.mkdir()
+    for stem in NO_AREAS:
+        shutil.copy(NOTEBOOKS / f"{stem}.ipynb", notebooks / f"{stem}.ipynb")
+    return notebooks
+
+
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
@@ -93,10 +102,7 @@ def test_bad_parameters_stop_before_any_kernel(demo, tmp_path, monkeypatch, kwar
 
 def test_an_area_without_its_own_notebook_needs_the_generic_one(demo, tmp_path) -> None:
     _, store = demo
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    for stem in NO_AREAS:
-        shutil.copy(NOTEBOOKS / f"{stem}.ipynb", notebooks / f"{stem}.ipynb")
+    notebooks = _notebooks_without_areas(tmp_path)
     with pytest.raises(PackError, match=re.escape(f"notebook {notebooks / 'area.ipynb'} not found")):
         build_pack(END, ROOT / "params", store.path, tmp_path / "out", areas=["adoption"], notebooks_dir=notebooks,
                    progress=False)  # fmt: skip
@@ -195,10 +201,7 @@ def test_files_for_meetings(pack) -> None:
 
 def test_a_failing_notebook_is_marked_failed_and_the_others_succeed(demo, tmp_path) -> None:
     _, store = demo
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    for stem in NO_AREAS:
-        shutil.copy(NOTEBOOKS / f"{stem}.ipynb", notebooks / f"{stem}.ipynb")
+    notebooks = _notebooks_without_areas(tmp_path)
     params_cell = new_code_cell('month = "2026-10"\norg_unit = None\ncohort = "all"\nstore = ""\nparams_folder = ""')
     params_cell.metadata["tags"] = ["parameters"]
     broken = new_notebook(cells=[params_cell, new_code_cell("raise RuntimeError('deliberate failure for the test')")])

@@ -575,17 +575,17 @@ def build_pack(
         timings["execute"] = time.perf_counter() - started - timings["validate"]
         # the chart runtime depends on the packages' versions only: kept from the last pack if they are the same
         runtime = final if last is not None and last.inputs.get("packages") == shared["packages"] else None
-        record, pack_pdf, printed = _finish_pack(
-            results, build, params, index, cards, commentary, header, pdf, timings, runtime
+        page_records, pack_pdf, printed = _finish_pack(
+            results, inputs, build, params, index, cards, commentary, header, pdf, timings, runtime
         )
-        record.built_at, record.inputs = built_at, shared | {
-            "commit": project_commit(), "commentary": file_digest(commentary_path(params_folder, index)),
-        }  # fmt: skip
-        record.options = {"org_units": units, "areas": chosen, "cohort": cohort, "images": images, "pdf": pdf,
-                          "jobs": jobs, "rebuild": rebuild}  # fmt: skip
-        for page_record in record.pages:
-            page_record.inputs = inputs[page_record.output]
-        record.seconds = round(time.perf_counter() - started, 2)
+        record = RunRecord(
+            month, built_at,
+            options={"org_units": units, "areas": chosen, "cohort": cohort, "images": images, "pdf": pdf,
+                     "jobs": jobs, "rebuild": rebuild},
+            inputs=shared | {"commit": project_commit(),
+                             "commentary": file_digest(commentary_path(params_folder, index))},
+            pages=page_records, seconds=round(time.perf_counter() - started, 2),
+        )  # fmt: skip
         record.write(build)
         _publish(build, final)
     except BaseException as exc:
@@ -715,12 +715,13 @@ class PageRunner:
 
 
 def _finish_pack(
-    results: list[PageResult], build: Path, params, index: int, cards: dict, commentary, header: PageHeader, pdf: bool,
-    timings: dict[str, float], runtime_from: Path | None = None,
-) -> tuple[RunRecord, Path | None, list[PrintedPage]]:  # fmt: skip
-    """The index's figures (from the run's own scorecards and commentary, never from the pages),
-    the scorecard workbook, the chart runtime (copied from the pack in ``runtime_from`` if it has
-    one: making it takes a second), the PDF and the index, built from the run record."""
+    results: list[PageResult], inputs: dict[str, str], build: Path, params, index: int, cards: dict, commentary,
+    header: PageHeader, pdf: bool, timings: dict[str, float], runtime_from: Path | None = None,
+) -> tuple[list[PageRecord], Path | None, list[PrintedPage]]:  # fmt: skip
+    """The pages' records (``inputs``: each page's inputs digest) with the index's figures (from the
+    run's own scorecards and commentary, never from the pages); the scorecard workbook, the chart
+    runtime (copied from the pack in ``runtime_from`` if it has one: making it takes a second), the
+    PDF, and the index, built from the pages' records."""
     from csc_workbench.assess.scorecard import rag_counts
     from csc_workbench.pack.meeting_files import write_scorecard_xlsx
     from csc_workbench.pack.render import RUNTIME_PATH, write_runtime
@@ -755,20 +756,21 @@ def _finish_pack(
         ]
         printed = write_pdf(shown, pack_pdf, title, header.authority)
         timings["pdf"] = time.perf_counter() - printing
-    record = RunRecord(month_text(index), "", {}, {}, [page_record(r, build) for r in results])
+    pages = [page_record(r, build, inputs[r.page.output]) for r in results]
     pdf_name = pack_pdf.name if pack_pdf else None
     (build / "index.html").write_text(
-        index_html(index, header, record.pages, workbook.relative_to(build).as_posix(), pdf_name), encoding="utf-8"
+        index_html(index, header, pages, workbook.relative_to(build).as_posix(), pdf_name), encoding="utf-8"
     )
-    return record, pack_pdf, printed
+    return pages, pack_pdf, printed
 
 
-def page_record(result: PageResult, folder: Path) -> PageRecord:
-    """A page's result as the run record holds it (paths relative to the pack's folder)."""
+def page_record(result: PageResult, folder: Path, inputs: str) -> PageRecord:
+    """A page's result as the run record holds it (paths relative to the pack's folder; ``inputs``
+    the digest of its inputs)."""
     status = FAILED if not result.ok else KEPT if result.kept else BUILT
     return PageRecord(
         output=result.page.output, title=result.page.title, org_unit=result.page.org_unit,
-        notebook=result.page.notebook, status=status, seconds=round(result.seconds, 2), inputs="",
+        notebook=result.page.notebook, status=status, seconds=round(result.seconds, 2), inputs=inputs,
         html=result.html.relative_to(folder).as_posix() if result.html else None,
         executed_notebook=result.notebook.relative_to(folder).as_posix() if result.notebook else None,
         error=result.error, rag_counts=result.rag_counts, commentary_missing=result.commentary_missing,
