@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/annex_a_read.py
 	$(BIN)/python bench/analyst_speed.py
+	$(BIN)/python bench/region_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -11,7 +11,8 @@ beside the issue's limits:
   earlier commit rebuilds the pack.
 
 The earlier commit (``--before``, default the last commit before this work) is checked out in a
-temporary git worktree and run with the same Python and packages, its ``lib/`` first on the path.
+temporary git worktree and run with the same Python and packages, its ``lib/`` first on the path
+(``PYTHONPATH``, so the kernels ``cscw run`` starts run that library too).
 
     python bench/analyst_speed.py [--before REF] [--store data/demo.duckdb] [--repeat 3]
 
@@ -43,10 +44,12 @@ LIMITS = {"cscw --help": 0.3, "cscw check": 1.0, "first page of cscw run": 5.0, 
 EDITED = "referrals_to_assessment"  # the indicator whose commentary the analyst edits
 
 
-def cscw(lib: Path) -> list[str]:
-    """The command line of ``cscw`` running the library in ``lib``."""
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(lib)!r}); from csc_workbench.cli import main; "
-            "sys.exit(main())"]  # fmt: skip
+CSCW = [sys.executable, "-c", "import sys; from csc_workbench.cli import main; sys.exit(main())"]
+
+
+def running(tree: Path, env: dict[str, str]) -> dict[str, str]:
+    """The environment running the library of ``tree``, in ``cscw`` and in the kernels it starts."""
+    return env | {"PYTHONPATH": str(tree / "lib")}
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -89,7 +92,8 @@ def main() -> None:
     store = args.store.resolve()
     if not store.exists():
         print(f"{store} not found: generating and loading the demo county (not timed)")
-        subprocess.run([*cscw(ROOT / "lib"), "demo", "--ingest", "--store", str(store)], check=True, cwd=ROOT)
+        subprocess.run([*CSCW, "demo", "--ingest", "--store", str(store)], check=True, cwd=ROOT,
+                       env=running(ROOT, dict(os.environ)))  # fmt: skip
     month = month_text(Store(store).latest_month())
     env = os.environ | {"CSCW_STORE": str(store)}
     figures: dict[str, dict[str, list[float]]] = {name: {"before": [], "now": []} for name in LIMITS}
@@ -107,33 +111,33 @@ def main() -> None:
                 for side, tree in sides.items():
                     figures[name][side].append(measure(side, tree))
 
-        def pack_command(side: str, tree: Path, out: Path) -> list[str]:
-            return [*cscw(tree / "lib"), "run", "--month", month, "--params", str(work / f"params-{side}"),
+        def pack_command(side: str, out: Path) -> list[str]:
+            return [*CSCW, "run", "--month", month, "--params", str(work / f"params-{side}"),
                     "--store", str(store), "--out", str(out)]  # fmt: skip
 
         def help_(side: str, tree: Path) -> float:
-            return timed([*cscw(tree / "lib"), "--help"], env)
+            return timed([*CSCW, "--help"], running(tree, env))
 
         def check(side: str, tree: Path) -> float:
-            return timed([*cscw(tree / "lib"), "check", "--params", str(ROOT / "params")], env)
+            return timed([*CSCW, "check", "--params", str(ROOT / "params")], running(tree, env))
 
         def first(side: str, tree: Path) -> float:
             out = work / f"first-{side}"
-            return first_page(pack_command(side, tree, out), out, env)
+            return first_page(pack_command(side, out), out, running(tree, env))
 
         rounds = iter(range(1, 1000))
 
         def after_edit(side: str, tree: Path) -> float:
             edit_commentary(work / f"params-{side}", month, next(rounds))
-            return timed(pack_command(side, tree, work / f"pack-{side}"), env)
+            return timed(pack_command(side, work / f"pack-{side}"), running(tree, env))
 
         try:
             pairs("cscw --help", 5 * args.repeat, help_)
             pairs("cscw check", 5 * args.repeat, check)
             pairs("first page of cscw run", args.repeat, first)
             for side, tree in sides.items():  # each side's pack, built once before the edits (not timed)
-                command = pack_command(side, tree, work / f"pack-{side}")
-                subprocess.run(command, check=True, capture_output=True, env=env)
+                command = pack_command(side, work / f"pack-{side}")
+                subprocess.run(command, check=True, capture_output=True, env=running(tree, env))
             pairs("cscw run after a commentary edit", args.repeat, after_edit)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before_tree)], check=False)

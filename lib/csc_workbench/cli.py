@@ -137,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--month", default=None, help="YYYY-MM the workbook must be for (default: the one it names)")
     _common(load)
 
+    region = commands.add_parser("region", help="a region's councils: each loaded and packed, and the region's pack")
+    region_steps = region.add_subparsers(dest="step", required=True)
+    region_run = region_steps.add_parser(
+        "run", help="load each council's month, build each council's pack with its regional section and the region's"
+    )
+    region_run.add_argument("--region", type=Path, required=True, help="the region's folder (holding region.yml)")
+    region_run.add_argument("--month", required=True, help="YYYY-MM")
+    region_run.add_argument(
+        "--scheduler", default=None, help="a Dask scheduler's address (tcp://host:8786); default: this machine"
+    )
+    region_run.add_argument("--workers", type=int, default=None, help="the local cluster's processes (default: cores)")
+    _debug(region_run)
+    region_demo = region_steps.add_parser("demo", help="write a synthetic region of councils sized as real ones")
+    region_demo.add_argument("--out", type=Path, default=Path("data/region"), help="the region folder to write")
+    region_demo.add_argument("--councils", type=int, default=10, help="how many councils (up to 153)")
+    region_demo.add_argument("--end-month", default=None, help="YYYY-MM (default: last complete month)")
+    _debug(region_demo)
+
     init = commands.add_parser("init", help="write a council's params folder from its LA code (DfE reference)")
     init.add_argument("--la", required=True, help="LA code, old (886) or new (E10000016)")
     init.add_argument("--out", type=Path, default=None, help="params folder to write (default: params/<name>)")
@@ -191,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "run":  # it reads the params itself, once its first kernel is starting
         return _run(args)
+    if args.command == "region":
+        return _region(args)
     from csc_workbench.config import load_params
 
     params = load_params(args.params, args.catalogue)
@@ -251,9 +271,10 @@ def _run(args: argparse.Namespace) -> int:
     # This process validates no IRI: jsonschema (imported by nbformat and Altair) goes without its
     # optional IRI grammar, whose building took a second of the pack's start (as in its kernels).
     sys.modules.setdefault("rfc3987_syntax", None)
-    from csc_workbench.pack.kernels import WarmKernels
+    from csc_workbench.pack.kernels import DRAWINGS, WarmKernels
 
-    with WarmKernels() as kernels:
+    # charts drawn as in an earlier run are taken from its drawings (--rebuild: every one drawn again)
+    with WarmKernels(drawings=None if args.rebuild else Path(args.out) / DRAWINGS) as kernels:
         kernels.prestart()  # the first page's kernel starts while the rest is imported and the parameters checked
         from csc_workbench.pack.run import build_pack
 
@@ -277,6 +298,34 @@ def _run(args: argparse.Namespace) -> int:
         print(f"PDF: {sum(p.pages for p in result.pdf_pages)} A4 pages, a bookmark per page -> {result.pdf}")
     for failure in result.failures:
         print(f"FAILED {failure.page.title}: {failure.error}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _region(args: argparse.Namespace) -> int:
+    if args.step == "demo":
+        from csc_workbench.demo.region import generate_region
+        from csc_workbench.periods import month_text, parse_month
+
+        end = args.end_month or month_text(parse_month(date.today().strftime("%Y-%m")) - 1)
+        folder = generate_region(args.out, args.councils, end).parent
+        print(f"{args.councils} synthetic councils to {end} -> {folder}; run: cscw region run --region {folder} "
+              f"--month {end}")  # fmt: skip
+        return 0
+    from csc_workbench.config.region import load_region
+    from csc_workbench.pack.region import run_region
+
+    region = load_region(args.region)
+    result = run_region(region, args.month, args.scheduler, args.workers, say=lambda text: print(text, file=sys.stderr))
+    for council in result.councils:
+        if council.ok:
+            print(f"{council.council}: {council.pages} pages -> {council.pack}")
+        elif council.error:
+            print(f"FAILED {council.council} ({council.stage}): {council.error}", file=sys.stderr)
+        else:
+            print(f"{council.council}: {len(council.failed_pages)} of {council.pages} pages FAILED -> {council.pack}",
+                  file=sys.stderr)  # fmt: skip
+    print(f"region {region.name}, {args.month}: {len(result.councils) - len(result.failures)} of "
+          f"{len(result.councils)} councils complete in {result.timings['total']:.0f} s -> {result.pack}")  # fmt: skip
     return 1 if result.failures else 0
 
 

@@ -1,6 +1,7 @@
 """Every notebook is a readable report that runs as it stands: a tagged parameters cell, no
 outputs committed, and it executes with its default parameters on the demo county (only the
-store's location is given, as an analyst's demo store would sit at ../data/demo.duckdb). What it
+store's location is given, as an analyst's demo store would sit at ../data/demo.duckdb; the
+regional pages are given a small synthetic region's folder, as ../data/region would be). What it
 shows draws offline in JupyterLab: no output (nor any output inside a widget) loads a script,
 stylesheet or image from another host, and none needs a renderer JupyterLab lacks."""
 
@@ -37,15 +38,22 @@ def test_every_notebook_has_parameters_and_no_outputs() -> None:
         assert nb.cells[0].cell_type == "markdown" or path.stem == "area", path.name  # reads like a report
 
 
+#: The notebooks of a region's pages, given the region's folder as well.
+REGIONAL = ("region", "regional")
+
+
 @pytest.fixture(scope="module")
-def executed(small_county, tmp_path_factory) -> dict[str, Path | BaseException]:
+def executed(small_county, small_region, tmp_path_factory) -> dict[str, Path | BaseException]:
     out = tmp_path_factory.mktemp("executed")
 
     def run(path: Path) -> Path | BaseException:
         target = out / path.name
+        parameters = {"store": str(small_county.store.path)}
+        if path.stem in REGIONAL:
+            parameters["region_folder"] = str(small_region)
         try:
             papermill.execute_notebook(
-                str(path), str(target), parameters={"store": str(small_county.store.path)},
+                str(path), str(target), parameters=parameters,
                 cwd=str(path.parent), progress_bar=False, kernel_name="python3",
             )  # fmt: skip
         except Exception as exc:  # reported per notebook below

@@ -313,7 +313,8 @@ def test_publishing_replaces_the_previous_pack(demo, tmp_path) -> None:
     result = build_pack(END, ROOT / "params", store.path, tmp_path, areas=[], progress=False)
     assert result.path == previous and not (previous / "stale.html").exists()
     assert (previous / "index.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [END, f"{END}.log"]
+    # beside the pack only its log and the charts' drawings kept for the next run (no building folder left)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [pack_kernels.DRAWINGS, END, f"{END}.log"]
 
 
 # --- headless Chromium with the network blocked ------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from csc_workbench.assess.scorecard import scorecard
+from csc_workbench.pack.kernels import DRAWINGS
 from csc_workbench.pack.record import BUILT, KEPT, page_inputs, read_record
 from csc_workbench.pack.run import build_pack
 
@@ -26,7 +27,8 @@ NEW_TEXT = "Service managers reviewed every referral closed without assessment t
 
 @pytest.fixture(scope="module")
 def runs(small_county, tmp_path_factory):
-    """Four runs of one month's pack: the first; the same again; after a commentary edit; rebuilt."""
+    """Four runs of one month's pack: the first; the same again; after a commentary edit; rebuilt.
+    Each with its pages' HTML and the charts' drawings kept beside the packs (name: time used)."""
     work = tmp_path_factory.mktemp("record")
     params = work / "params"
     shutil.copytree(ROOT / "params", params, ignore=shutil.ignore_patterns("examples"))
@@ -36,7 +38,8 @@ def runs(small_county, tmp_path_factory):
         result = build_pack(END, params, small_county.store.path, out, [AUTHORITY], ["front_door", "adoption"],
                             jobs=2, progress=False, **options)  # fmt: skip
         pages = {p.name: p.read_bytes() for p in result.path.glob("*.html")}
-        return result, pages
+        drawings = {p.name: p.stat().st_mtime_ns for p in (out / DRAWINGS).glob("*.svg")}
+        return result, pages, drawings
 
     first = build()
     again = build()
@@ -52,7 +55,7 @@ def _statuses(result) -> dict[str, str]:
 
 
 def test_every_pack_holds_its_run_record(runs, small_county) -> None:
-    (first, _), *_, (rebuilt, _) = runs
+    (first, _, _), *_, (rebuilt, _, _) = runs
     manifest = json.loads((first.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["month"] == END
     inputs = manifest["inputs"]
@@ -68,7 +71,7 @@ def test_every_pack_holds_its_run_record(runs, small_county) -> None:
 
 
 def test_the_index_is_built_from_the_record(runs) -> None:
-    (first, _), *_ = runs
+    (first, _, _), *_ = runs
     index = (first.path / "index.html").read_text(encoding="utf-8")
     for page in first.record.pages:
         assert f'href="{page.html}"' in index and (first.path / page.html).is_file()
@@ -78,7 +81,7 @@ def test_the_index_is_built_from_the_record(runs) -> None:
 
 
 def test_the_log_beside_the_pack_tells_each_run(runs) -> None:
-    (first, _), *_ = runs
+    (first, _, _), *_ = runs
     log = first.log.read_text(encoding="utf-8")
     assert first.log == first.path.parent / f"{END}.log"
     assert log.count(f"cscw run {END} started") == 4 and log.count("published") == 4
@@ -87,14 +90,14 @@ def test_the_log_beside_the_pack_tells_each_run(runs) -> None:
 
 
 def test_an_unchanged_pack_keeps_every_page(runs) -> None:
-    (first, first_pages), (again, again_pages), *_ = runs
+    (first, first_pages, _), (again, again_pages, _), *_ = runs
     assert set(_statuses(again).values()) == {KEPT}
     assert again_pages == first_pages
     assert again.timings["total"] < first.timings["total"] / 2
 
 
 def test_a_commentary_edit_rebuilds_only_the_pages_showing_it(runs, small_county) -> None:
-    (_, first_pages), _, (edited, edited_pages), _ = runs
+    (_, first_pages, _), _, (edited, edited_pages, _), _ = runs
     card = scorecard(small_county.store, small_county.params, END, AUTHORITY).set_index("indicator")
     exceptions = {"exceptions_northmoor"} if card.loc[EDITED, "rag"] == "red" else set()  # red only
     rebuilt = {page for page, status in _statuses(edited).items() if status == BUILT}
@@ -105,8 +108,21 @@ def test_a_commentary_edit_rebuilds_only_the_pages_showing_it(runs, small_county
     assert edited_pages["adoption_northmoor.html"] == first_pages["adoption_northmoor.html"]
 
 
+def test_a_rebuilt_page_takes_its_unchanged_charts_from_the_drawings_and_images_kept(runs) -> None:
+    (first, _, first_drawings), _, (edited, _, edited_drawings), _ = runs
+    assert len(first_drawings) >= 20  # the front door and adoption pages' charts
+    # the commentary edit changed no chart: the front door page drew none again, and used them all
+    assert edited_drawings.keys() == first_drawings.keys()
+    used = [name for name in first_drawings if edited_drawings[name] > first_drawings[name]]
+    assert len(used) >= 10
+    front_door = next(p for p in edited.record.pages if p.output == "front_door_northmoor")
+    assert front_door.status == BUILT and len(front_door.images) >= 10
+    before = next(p for p in first.record.pages if p.output == "front_door_northmoor")
+    assert front_door.drawings == before.drawings  # the same drawings: its images copied from the last pack
+
+
 def test_the_same_inputs_give_the_same_pages(runs) -> None:
-    _, _, (edited, edited_pages), (rebuilt, rebuilt_pages) = runs
+    _, _, (edited, edited_pages, _), (rebuilt, rebuilt_pages, _) = runs
     assert set(_statuses(rebuilt).values()) == {BUILT}
     assert rebuilt_pages.keys() == edited_pages.keys()
     different = [name for name in rebuilt_pages if rebuilt_pages[name] != edited_pages[name]]

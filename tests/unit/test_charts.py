@@ -28,7 +28,6 @@ from csc_workbench.present.charts import (
     annual_trend_chart,
     bands_for,
     chart_data_rows,
-    control_limits,
     funnel_plot,
     neighbour_bar_chart,
     small_multiples,
@@ -587,20 +586,23 @@ def test_small_multiples_leave_out_org_units_with_no_figure_at_all() -> None:
 
 def limit(spec: dict, n: float, level: str, side: str) -> float:
     layer = only(spec, "line")
-    (value,) = [r["limit"] for r in rows(spec, layer) if r["n"] == n and r["level"] == level and r["side"] == side]
+    (value,) = [r["limit"] for r in rows(spec, layer) if r["n"] == n and r["series"] == f"{level} {side}"]
     return value
 
 
 def test_funnel_limits_by_hand_and_flags() -> None:
     chart = funnel_plot(teams(), title="Re-referrals by team", unit="% of referrals", overall_rate=20)
     spec = chart.to_dict()
-    # p = 0.2, n = 100: standard error 0.04; n = 25: 0.08
-    assert limit(spec, 100, "95%", "lower") == pytest.approx((0.2 - 1.96 * 0.04) * 100)  # 12.16
-    assert limit(spec, 100, "95%", "upper") == pytest.approx((0.2 + 1.96 * 0.04) * 100)  # 27.84
-    assert limit(spec, 100, "99.8%", "upper") == pytest.approx((0.2 + 3.09 * 0.04) * 100)  # 32.36
-    assert limit(spec, 25, "95%", "upper") == pytest.approx(35.68)
-    assert limit(spec, 25, "99.8%", "lower") == 0.0  # 20 - 24.72 is clipped to zero
-    assert limit(spec, 25, "99.8%", "upper") == pytest.approx(44.72)
+    # p = 0.2: exact binomial limits (Spiegelhalter 2005; checked against scipy by brute force in
+    # test_regional.py). The normal approximation gave 12.16, 27.84 and 32.36 at n = 100 (standard
+    # error 0.04) and 35.68 and 44.72 at n = 25 (0.08): the exact 95% limits lie a little lower and
+    # the upper 99.8% limits higher, as the binomial is skewed to the right.
+    assert limit(spec, 100, "95%", "lower") == pytest.approx(11.97, abs=0.01)
+    assert limit(spec, 100, "95%", "upper") == pytest.approx(27.65, abs=0.01)
+    assert limit(spec, 100, "99.8%", "upper") == pytest.approx(32.68, abs=0.01)
+    assert limit(spec, 25, "95%", "upper") == pytest.approx(34.96, abs=0.01)
+    assert limit(spec, 25, "99.8%", "lower") == 0.0  # (0 - alpha) / 25 is clipped to zero
+    assert limit(spec, 25, "99.8%", "upper") == pytest.approx(45.84, abs=0.01)
     assert marks(spec) == ["line", "rule", "text", "point", "text"]
     lines = only(spec, "line")
     assert lines["encoding"]["x"]["field"] == "n" and lines["encoding"]["y"]["field"] == "limit"
@@ -614,13 +616,13 @@ def test_funnel_limits_by_hand_and_flags() -> None:
     assert flags == {
         "Team A": "Within 95% limits",
         "Team B": "Within 95% limits",
-        "Team C": "Outside 99.8% limits",  # 40% of 100 > 32.36
-        "Team D": "Outside 95% limits",  # 30% of 100: between 27.84 and 32.36
+        "Team C": "Outside 99.8% limits",  # 40% of 100 > 32.68
+        "Team D": "Outside 95% limits",  # 30% of 100: between 27.65 and 32.68
         "Team E": "Within 95% limits",
     }
-    position = {r["org_unit"]: r["position"] for r in rows(spec, points)}
+    position = {r["org_unit"]: r["place"] for r in rows(spec, points)}
     assert position["Team C"] == "above the 99.8% limit"
-    assert {"org_unit", "rate", "position"} <= set(tooltip_fields(points))
+    assert {"org_unit", "value", "place"} <= set(tooltip_fields(points))
     assert points["encoding"]["color"]["field"] == "flag" and points["encoding"]["shape"]["field"] == "flag"
     assert points["encoding"]["y"]["title"] == "% of referrals"
     labelled = only(spec, "text", lambda layer: layer["encoding"]["text"]["field"] == "org_unit")
@@ -631,15 +633,11 @@ def test_funnel_limits_by_hand_and_flags() -> None:
     assert "1 unit outside the 99.8% limits (Team C above)" in description and "Team F" in description
 
 
-def test_funnel_overall_rate_from_the_sums_and_control_limits() -> None:
+def test_funnel_overall_rate_from_the_sums() -> None:
     frame = teams()
     spec = funnel_plot(frame, title="Re-referrals by team", unit="% of referrals").to_dict()
     overall = 97 / 335 * 100
     assert rows(spec, only(spec, "rule"))[0]["overall"] == pytest.approx(overall)
-    low, high = control_limits(0.2, [100, 25, 1], 1.96)
-    assert low == pytest.approx([12.16, 4.32, 0.0]) and high == pytest.approx([27.84, 35.68, 98.4])
-    low, high = control_limits(0.5, [1], 3.09, scale=1)
-    assert (low[0], high[0]) == (0.0, 1.0)  # clipped to [0, scale]
     with pytest.raises(ValueError, match="numerator <= denominator"):
         funnel_plot(frame.assign(numerator=[200, 5, 40, 30, 2, 0]), title="x", unit="%")
 

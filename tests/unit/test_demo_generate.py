@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from csc_workbench.config import Params, load_params
-from csc_workbench.demo import DemoConfig, DemoFiles, generate_demo, resolve_gap_month
+from csc_workbench.demo import (
+    REFERENCE_POPULATION,
+    DemoConfig,
+    DemoFiles,
+    generate_demo,
+    resolve_gap_month,
+    volume_scale,
+)
+from csc_workbench.demo.region import org_structure
 from csc_workbench.ingest.aggregates import read_aggregates
 from csc_workbench.ingest.annex_a_spec import LISTS
 from csc_workbench.periods import month_text, parse_month
@@ -327,3 +339,53 @@ def test_aggregates_load_and_mark_the_gap(demo: DemoFiles, params: Params) -> No
     teams = month[month["org_unit"].isin(["Brackenholt CSWT", "Fellwick CSWT", "Mossbeck CSWT"])]
     assert float(area["numerator"].iloc[0]) == pytest.approx(teams["numerator"].astype(float).sum())
     assert float(area["denominator"].iloc[0]) == pytest.approx(teams["denominator"].astype(float).sum(), abs=0.05)
+
+
+#: The digest of the demo files for CONFIG, recorded before the demo's volumes followed the authority's population:
+#: Northmoor is the reference size (scale 1), so not a byte of it may move. A deliberate change to the demo's output
+#: records the new digest here (and says why in its commit).
+NORTHMOOR_DIGEST = "a4b1c0f395ef89b091959d3eed275f37106dca24770b16db8f956f00c68a3d73"
+
+
+def folder_digest(root: Path) -> str:
+    """SHA-256 over every file's path (relative to ``root``) and bytes, in path order."""
+    total = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        total.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return total.hexdigest()
+
+
+def test_northmoor_is_byte_for_byte_what_it_was(params: Params, demo: DemoFiles) -> None:
+    assert params.authority.org_units.population == REFERENCE_POPULATION
+    assert volume_scale(params, CONFIG) == 1.0
+    assert folder_digest(demo.root) == NORTHMOOR_DIGEST
+
+
+@pytest.fixture(scope="module")
+def small_council(tmp_path_factory: pytest.TempPathFactory) -> Params:
+    """A fictional council of 10,000 children (one area, one district team, a CIC team and three services)."""
+    folder = tmp_path_factory.mktemp("small") / "params"
+    folder.mkdir()
+    org = org_structure("Testholme", 10_000, ["Testbeck"], np.random.default_rng(1))
+    authority = {"name": "Testholme (SYNTHETIC DEMO)", "short_name": "Testholme (synthetic)", "synthetic": True}
+    (folder / "authority.yml").write_text(yaml.safe_dump(authority | {"org_units": org}), encoding="utf-8")
+    shutil.copyfile(ROOT / "params" / "catalogue.yml", folder / "catalogue.yml")
+    return load_params(folder)
+
+
+def test_volumes_follow_the_population_and_rates_do_not(
+    tmp_path: Path, small_council: Params, full: dict[int, pd.DataFrame]
+) -> None:
+    """10,000 children: about 10/330 of Northmoor's rows, every list and team with some, re-referrals as common."""
+    small = generate_demo(tmp_path / "small", small_council, CONFIG)
+    lists = {n: read_list(small.full_extract, n) for n in LISTS}
+    assert all(len(frame) for frame in lists.values()), {n: len(frame) for n, frame in lists.items()}
+    teams = set(small_council.authority.at_level("team"))
+    assert set().union(*(set(lists[n]["allocated_team"]) for n in range(3, 10))) == teams
+    scale = 10_000 / REFERENCE_POPULATION
+    for n in (1, 3, 6, 7, 8):
+        assert 0.75 * scale <= len(lists[n]) / len(full[n]) <= 1.25 * scale, (n, len(lists[n]), len(full[n]))
+    rereferred = (lists[3]["referrals_last_12m"].astype(int) > 0).mean()
+    assert rereferred == pytest.approx((full[3]["referrals_last_12m"].astype(int) > 0).mean(), abs=0.05)
+    aggregates = pd.read_csv(small.aggregates, dtype=str, keep_default_na=False)
+    assert set(aggregates["org_unit"]) <= set(small_council.authority.org_unit_names)

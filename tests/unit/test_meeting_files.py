@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import nbformat
 import pandas as pd
+import vl_convert
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
@@ -74,7 +75,7 @@ def test_sheet_names_are_unique_and_excel_safe() -> None:
     assert all(len(n) <= 31 for n in names.values())
 
 
-def test_chart_images_come_from_the_drawings_in_an_executed_notebook(tmp_path) -> None:
+def test_chart_images_come_from_the_drawings_in_an_executed_notebook(tmp_path, monkeypatch) -> None:
     chart = (
         alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]}), title="Re-referrals: Northmoor")
         .mark_line()
@@ -101,3 +102,14 @@ def test_chart_images_come_from_the_drawings_in_an_executed_notebook(tmp_path) -
     for png in pngs:
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    # drawn again the same (a page rebuilt after a commentary edit): copied from the earlier images
+    earlier = {drawing: png for png, drawing in pngs.items()}
+    assert len(earlier) == 2  # the two charts' drawings differ (their titles)
+
+    def not_again(*_, **__):
+        raise AssertionError("a chart drawn the same was rasterised again")
+
+    monkeypatch.setattr(vl_convert, "svg_to_png", not_again)
+    again = chart_pngs(path, tmp_path / "again", "front_door_northmoor", earlier=earlier)
+    assert list(again.values()) == list(pngs.values())
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in pngs]

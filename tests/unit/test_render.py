@@ -1,12 +1,15 @@
 """The pack's chart renderer: static charts drawn as SVG with their accessible name and no spec;
 interactive charts (bound parameters, selections) drawn too and carrying their spec for the
-runtime; the drawing slimmed without touching its text. In JupyterLab an interactive chart is
+runtime; the drawing slimmed without touching its text; drawings kept by their spec are not
+drawn again, and those unused for a month are pruned. In JupyterLab an interactive chart is
 also a live widget whose script is bundled offline."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 
 import altair as alt
 import pandas as pd
@@ -20,9 +23,12 @@ from csc_workbench.pack.render import (
     _renderer,
     _slim,
     chart_html,
+    draw_svg,
     drawn_chart,
     is_interactive,
+    keep_drawings,
     live_chart,
+    prune_drawings,
     runtime_loader,
 )
 
@@ -103,3 +109,28 @@ def test_in_jupyterlab_an_interactive_chart_is_also_a_live_widget_drawn_offline(
     assert widget.embed_options == {"renderer": "svg", "actions": False} and widget.spec["mark"]["type"] == "line"
     # the widget's script is vl-convert's bundle: it imports nothing from a URL
     assert not re.search(r"""\bimport\b[^;]*?["'](?:https?:)?//""", widget._esm)
+
+
+def test_kept_drawings_are_not_drawn_again_and_unused_ones_are_pruned(tmp_path, monkeypatch) -> None:
+    import vl_convert
+
+    spec = _line().properties(title="Re-referrals").to_dict()
+    fresh = draw_svg(spec)
+    drawn = []
+    real = vl_convert.vegalite_to_svg
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    keep_drawings(tmp_path / "drawings")
+    try:
+        assert draw_svg(spec) == fresh and len(drawn) == 1  # drawn once, and kept
+        assert draw_svg(spec) == fresh and len(drawn) == 1  # then taken from the folder
+        other = _line().properties(title="Assessments").to_dict()
+        assert draw_svg(other) != fresh and len(drawn) == 2  # another spec is another drawing
+    finally:
+        keep_drawings(None)
+    assert draw_svg(spec) == fresh and len(drawn) == 3  # none kept: drawn afresh
+    kept = sorted((tmp_path / "drawings").glob("*.svg"))
+    assert len(kept) == 2 and not list((tmp_path / "drawings").glob("*.part"))
+    old = time.time() - 40 * 86_400
+    os.utime(kept[0], (old, old))  # not used by any run for 40 days
+    assert prune_drawings(tmp_path / "drawings", days=30) == 1
+    assert sorted((tmp_path / "drawings").glob("*.svg")) == kept[1:]

@@ -31,16 +31,55 @@ def report_month(store: Store, month: str | int) -> str:
     return month_text(store.latest_month() if month == "latest" else as_month(month))
 
 
-def _requests(ind: Indicator, orgs: Iterable[str], cohort: str, periods: Iterable[int], window: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(ind.id, org, ind.cohort or cohort, p, window) for org in orgs for p in periods],
-        columns=["indicator", "org_unit", "cohort", "period", "window"],
-    )
-
-
 def is_rolling(ind: Indicator) -> bool:
     """The headline is a rolling or year-to-date window (not the month or the month end)."""
     return ind.headline_window not in ("month", "snapshot")
+
+
+def trends(
+    store: Store, params: Params, indicator_ids: list[str], month: str | int, org_units: list[str],
+    cohort: str = "all", months: int = 13, atoms: pd.DataFrame | None = None, in_month: bool = False,
+) -> pd.DataFrame:  # fmt: skip
+    """:func:`org_trends` of several indicators at once (worked out together: one window
+    computation for a page's indicators), with an ``indicator`` column first; with ``in_month``
+    each month's own figure instead of the headline window."""
+    end = as_month(month)
+    chosen = [params.catalogue[i] for i in indicator_ids]
+    periods = list(range(end - months + 1, end + 1))
+    if atoms is None:
+        cohorts = {ind.cohort or cohort for ind in chosen}
+        atoms = store.latest(list(indicator_ids), org_units, cohorts, periods[0] - 23, end)
+    requests = pd.DataFrame(
+        [
+            (ind.id, org, ind.cohort or cohort, p, "month" if in_month else ind.headline_window)
+            for ind in chosen for org in org_units for p in periods
+        ],
+        columns=["indicator", "org_unit", "cohort", "period", "window"],
+    )  # fmt: skip
+    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
+    levels = {org: params.authority.org_unit(org).level for org in org_units}
+    rags, targets = [], []
+    for i, org, v, s, p in zip(
+        values["indicator"], values["org_unit"], values["value"], values["status"], values["period"], strict=True
+    ):
+        ind, ref = params.catalogue[i], (org, levels[org])
+        rag = ind.rate(v, int(p), ref) if s == OK else None
+        rags.append(rag.value if rag is not None else None)
+        targets.append(ind.target_for(int(p), ref))
+    return pd.DataFrame(
+        {
+            "indicator": list(values["indicator"]),
+            "org_unit": list(values["org_unit"]),
+            "month": [month_text(int(p)) for p in values["period"]],
+            "value": values["value"].astype(float).to_numpy(),
+            "numerator": values["numerator"].astype(float).to_numpy(),
+            "denominator": values["denominator"].astype(float).to_numpy(),
+            "status": list(values["status"]),
+            "note": list(values["note"]),
+            "rag": rags,
+            "target": targets,
+        }
+    )
 
 
 def org_trends(
@@ -50,31 +89,7 @@ def org_trends(
     """The headline value of one indicator for org units over ``months`` months: ``org_unit``,
     ``month``, ``value``, ``numerator``, ``denominator``, ``status``, ``note`` (why a month has
     no value), ``rag`` (each month against its own year's bands) and ``target``."""
-    end = as_month(month)
-    ind = params.catalogue[indicator_id]
-    periods = list(range(end - months + 1, end + 1))
-    if atoms is None:
-        atoms = store.latest([ind.id], org_units, [ind.cohort or cohort], periods[0] - 23, end)
-    requests = _requests(ind, org_units, cohort, periods, ind.headline_window)
-    values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
-    refs = [(org, params.authority.org_unit(org).level) for org in values["org_unit"]]
-    rags = [
-        ind.rate(v, int(p), ref) if s == OK else None
-        for v, s, p, ref in zip(values["value"], values["status"], values["period"], refs, strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "org_unit": list(values["org_unit"]),
-            "month": [month_text(int(p)) for p in values["period"]],
-            "value": values["value"].astype(float).to_numpy(),
-            "numerator": values["numerator"].astype(float).to_numpy(),
-            "denominator": values["denominator"].astype(float).to_numpy(),
-            "status": list(values["status"]),
-            "note": list(values["note"]),
-            "rag": [r.value if r is not None else None for r in rags],
-            "target": [ind.target_for(int(p), ref) for p, ref in zip(values["period"], refs, strict=True)],
-        }
-    )
+    return trends(store, params, [indicator_id], month, org_units, cohort, months, atoms).drop(columns="indicator")
 
 
 def monthly_trend(
@@ -90,12 +105,14 @@ def monthly_trend(
 def thirteen_month_table(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
     cohort: str = "all", months: int = 13, trend: pd.DataFrame | None = None, atoms: pd.DataFrame | None = None,
+    in_month: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The Rotherham-style table of one indicator, a row per month, oldest first: ``month``;
     ``numerator``, ``denominator`` and ``value`` of the headline; when the headline is a rolling
     window also the month's own ``in_month_numerator``, ``in_month_denominator`` and
     ``in_month`` value (NaN otherwise); ``rag``, ``target`` and ``note`` (why a month has no
-    value). Numerators and denominators are the stored atoms (summed over the window)."""
+    value). Numerators and denominators are the stored atoms (summed over the window). ``trend``
+    and ``in_month`` (:func:`trends` of the indicator, headline and in-month) when already worked out."""
     end = as_month(month)
     ind = params.catalogue[indicator_id]
     org = resolve_org_units(params, org_unit)[0]
@@ -104,16 +121,13 @@ def thirteen_month_table(
     nan = [float("nan")] * len(trend)
     own = {"in_month_numerator": nan, "in_month_denominator": nan, "in_month": nan}
     if is_rolling(ind):
-        periods = list(range(end - len(trend) + 1, end + 1))
-        if atoms is None:
-            atoms = store.latest([ind.id], [org], [ind.cohort or cohort], periods[0], end)
-        requests = _requests(ind, [org], cohort, periods, "month")
-        values = window_values(atoms, requests, params.catalogue, gaps_from_params(params))
-        ok = values["status"] == OK
+        if in_month is None:
+            in_month = trends(store, params, [ind.id], end, [org], cohort, len(trend), atoms, in_month=True)
+        ok = (in_month["status"] == OK).to_numpy()
         for key, column in (
             ("in_month_numerator", "numerator"), ("in_month_denominator", "denominator"), ("in_month", "value"),
         ):  # fmt: skip
-            own[key] = [float(x) if k else float("nan") for x, k in zip(values[column], ok, strict=True)]
+            own[key] = [float(x) if k else float("nan") for x, k in zip(in_month[column], ok, strict=True)]
     notes = ["" if row["status"] == OK else _reason(row) for row in trend.to_dict("records")]
     return pd.DataFrame(
         {
@@ -129,6 +143,30 @@ def thirteen_month_table(
     )
 
 
+def annual_trend_tables(
+    store: Store, params: Params, indicator_ids: list[str], month: str | int, org_unit: str | None = None,
+    cohort: str = "all", years: int = 3, atoms: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """:func:`annual_trend_table` of several indicators, worked out together, by indicator id."""
+    from csc_workbench.assess.trend import annual_trend, read_annual_trend
+
+    org = resolve_org_units(params, org_unit)[0]
+    if atoms is None:
+        own = read_annual_trend(store, params, as_month(month), [org], cohort, years, indicator_ids)
+    else:
+        gaps = gaps_from_params(params)
+        own = annual_trend(atoms, params.catalogue, as_month(month), [org], cohort, years, indicator_ids, gaps)
+    own["_ok"] = own["status"] == OK
+    own["_note"] = ["" if ok else _reason(row) for ok, row in zip(own["_ok"], own.to_dict("records"), strict=True)]
+    for column in ("numerator", "denominator", "value"):
+        own[column] = own[column].astype(float).where(own["_ok"])
+    shown = ["year", "numerator", "denominator", "value", "_note"]
+    return {
+        str(indicator): rows[shown].rename(columns={"_note": "note"}).reset_index(drop=True)
+        for indicator, rows in own.groupby("indicator", sort=False)
+    }
+
+
 def annual_trend_table(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
     cohort: str = "all", years: int = 3, atoms: pd.DataFrame | None = None,
@@ -136,28 +174,7 @@ def annual_trend_table(
     """The org unit's own figures for the last ``years`` complete financial years and this year
     to date (:func:`csc_workbench.assess.trend.annual_trend`): ``year``, ``numerator``,
     ``denominator``, ``value`` and ``note`` (why a year has no value)."""
-    from csc_workbench.assess.trend import annual_trend, read_annual_trend
-
-    org = resolve_org_units(params, org_unit)[0]
-    if atoms is None:
-        own = read_annual_trend(store, params, as_month(month), [org], cohort, years, [indicator_id])
-    else:
-        gaps = gaps_from_params(params)
-        own = annual_trend(atoms, params.catalogue, as_month(month), [org], cohort, years, [indicator_id], gaps)
-    ok = own["status"] == OK
-
-    def kept(column: str) -> list[float]:
-        return [float(x) if k else float("nan") for x, k in zip(own[column], ok, strict=True)]
-
-    return pd.DataFrame(
-        {
-            "year": list(own["year"]),
-            "numerator": kept("numerator"),
-            "denominator": kept("denominator"),
-            "value": kept("value"),
-            "note": ["" if row["status"] == OK else _reason(row) for row in own.to_dict("records")],
-        }
-    )
+    return annual_trend_tables(store, params, [indicator_id], month, org_unit, cohort, years, atoms)[indicator_id]
 
 
 def compared_cohorts(params: Params, indicators: Iterable[Indicator], cohort: str = "all") -> list[str]:

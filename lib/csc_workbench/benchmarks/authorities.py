@@ -207,10 +207,9 @@ def la_name(code: object, codes: pd.DataFrame | None = None) -> str | None:
     for row in _REORGANISATIONS:
         if row[0] == old and row[7] != "new code":
             return row[2]
-    table = load_la_codes(codes)
-    hit = table.loc[table["old_la_code"] == old, "la_name"].dropna()
-    if len(hit):
-        return str(hit.iloc[-1])
+    name = _lookups(codes)[0].get(old)
+    if name is not None:
+        return name
     for row in _REORGANISATIONS:
         if row[3] == old:
             return row[5]
@@ -219,12 +218,28 @@ def la_name(code: object, codes: pd.DataFrame | None = None) -> str | None:
 
 def region_of(code: object, codes: pd.DataFrame | None = None) -> tuple[str, str] | None:
     """(code, name) of the English region (E12) an authority is in; London boroughs -> London."""
-    old = to_old_code(code, codes)
-    table = load_la_codes(codes)
-    hit = table.loc[table["old_la_code"] == old, ["region_code", "region_name"]].dropna()
-    if not len(hit):
-        return None
-    return str(hit.iloc[-1, 0]), str(hit.iloc[-1, 1])
+    return _lookups(codes)[1].get(to_old_code(code, codes))
+
+
+def _lookups(codes: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Each old code's latest name, and its latest (region code, region name), from the lookup
+    given or the shipped one (worked out once: a benchmark table names dozens of authorities)."""
+    return _table_lookups(codes) if codes is not None else _shipped_lookups()
+
+
+@cache
+def _shipped_lookups() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    return _table_lookups(load_la_codes())
+
+
+def _table_lookups(table: pd.DataFrame) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    names = table.dropna(subset=["la_name"]).groupby("old_la_code", sort=False)["la_name"].last()
+    areas = table.dropna(subset=["region_code", "region_name"]).groupby("old_la_code", sort=False)
+    regions = areas[["region_code", "region_name"]].last()
+    return (
+        {str(k): str(v) for k, v in names.items()},
+        {str(k): (str(r), str(n)) for k, r, n in regions.itertuples()},
+    )
 
 
 def parent_region(region_code: str | None) -> str | None:

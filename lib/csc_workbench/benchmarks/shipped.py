@@ -149,13 +149,9 @@ def read_extract(path: str | Path, codes: pd.DataFrame | None = None) -> pd.Data
     long["region_code"] = long["region_code"].where(la, long["area_code"].where(regional, None))
     long["region_code"] = long["region_code"].where(long["region_code"] != "", None)
     long["region_name"] = long["region_code"].map({**authorities.REGIONS, **authorities.SUBREGIONS})
-    months = pd.Series(
-        [
-            sources.census_month(s, d, m)
-            for s, d, m in zip(long["source"], long["dataset"], long["measure"], strict=True)
-        ],
-        index=long.index,
-    )
+    measures = pd.MultiIndex.from_frame(long[["source", "dataset", "measure"]])  # a census month per measure
+    census = pd.Series([sources.census_month(*key) for key in measures.unique()], index=measures.unique())
+    months = pd.Series(census.reindex(measures).to_numpy(), index=long.index)
     long["new_la_code"] = None
     long.loc[la, "new_la_code"] = authorities.new_codes_for(
         long.loc[la, "old_la_code"], long.loc[la, "year"], months[la], codes

@@ -6,6 +6,14 @@ plans, children in care and care leavers exist on day one with realistic start d
 with numpy; loops run over months, teams or event numbers, never over children. One generator
 (``numpy.random.default_rng(seed)``) drives it all, so the same config always writes byte-identical files.
 
+Volumes follow the authority's size: the constants below are those of a county of :data:`REFERENCE_POPULATION`
+children (Northmoor, the shipped demo), and every count that grows with a council (referrals, contacts, UASC
+arrivals, children in care and disabled children known from long ago, early help, adopters, fostering households,
+audits, personal advisers) is multiplied by the authority's children aged 0-17 over it (:func:`volume_scale`). Rates
+(re-referrals, plans, timeliness) do not change with size (a smaller council's weak team is weighted down, see
+``_Rates.add``); a council of 20,000 children gets about 20/330 of Northmoor's rows. At scale 1 every draw is the
+one it was before sizes existed, so Northmoor's files are unchanged.
+
 Days are held as integers (days since 1970-01-01): :data:`OPEN` marks an end that has not happened,
 :data:`NA` an event that never happens. Files only ever show dates on or before their as-at date.
 
@@ -37,6 +45,7 @@ from csc_workbench.config import Params
 from csc_workbench.ingest import annex_a_spec as A
 from csc_workbench.measures.working_days import bank_holidays
 from csc_workbench.periods import month_text, parse_month
+from csc_workbench.reference import population_0_17
 
 OPEN = 3_000_000
 """Day number of an end that has not happened (far future)."""
@@ -69,6 +78,22 @@ class DemoFiles:
     aggregates: Path  # aggregate CSV for indicators Annex A cannot give
 
 
+def demo_population(params: Params, config: DemoConfig) -> int:
+    """Children aged 0-17 the demo's volumes are sized for: the population of the top org unit in authority.yml,
+    else the latest ONS estimate up to the end month for the authority's LA code (or comparator), else
+    :data:`REFERENCE_POPULATION`."""
+    authority = params.authority
+    if authority.org_units.population:
+        return authority.org_units.population
+    found = population_0_17(authority.benchmark_la_code, parse_month(config.end_month) // 12)
+    return found[0] if found else REFERENCE_POPULATION
+
+
+def volume_scale(params: Params, config: DemoConfig) -> float:
+    """What every volume is multiplied by: the authority's children aged 0-17 over :data:`REFERENCE_POPULATION`."""
+    return demo_population(params, config) / REFERENCE_POPULATION
+
+
 def resolve_gap_month(params: Params, config: DemoConfig) -> str | None:
     """The month simulated as unavailable: ``config.gap_month``, else the authority's first data gap.
 
@@ -81,6 +106,10 @@ def resolve_gap_month(params: Params, config: DemoConfig) -> str | None:
 
 # --- volumes and mixes ---------------------------------------------------------------------------------------------
 
+REFERENCE_POPULATION = 330_000
+"""Children aged 0-17 of the county the volumes below describe (Northmoor, Kent-sized): scale 1."""
+
+# volumes at scale 1 (multiplied by volume_scale)
 REF_PER_MONTH = 1315.0  # referrals (Kent: about 16,000 a year)
 CONTACTS_PER_MONTH = 3750.0  # contacts (about 45,000 a year)
 UASC_PER_MONTH = 26.0  # UASC arrivals becoming looked after
@@ -93,6 +122,13 @@ CIC_IN_CSWT = 0.04  # children in care held by a district team (in proceedings)
 REENTRY_SHARE = 0.16  # of children returning home who come back into care
 LEGACY_CIC_PER_MONTH = 47.0
 LEGACY_DISABILITY_PER_MONTH = 12.0
+EARLY_HELP_PER_MONTH = 150.0  # early help assessments started without a contact or a closed case
+ADOPTER_ENQUIRIES_PER_MONTH = 24.0  # from families not (yet) matched
+FOSTERING_HOUSEHOLDS = 600.0
+AUDITS_PER_MONTH = 52.0
+CP_REPORTS_PER_MONTH = 190.0  # child protection conference reports quality-assured
+CIC_CARE_PLANS_PER_MONTH = 430.0  # care plans quality-assured
+PERSONAL_ADVISERS = 45
 
 SEASON = np.array([1.00, 1.02, 1.08, 0.97, 1.06, 1.07, 1.03, 0.80, 1.03, 1.10, 1.09, 0.86])
 SEASON = SEASON / SEASON.mean()
@@ -191,7 +227,7 @@ OTHER_LAS = (
     "Eastwater (synthetic)",
 )
 EHA_ORGANISATIONS = (
-    "Northmoor Early Help Service (synthetic)",
+    "{authority} Early Help Service (synthetic)",  # the authority's own service, named after its top org unit
     "School (synthetic)",
     "Health visiting (synthetic)",
     "Family hub (synthetic)",
@@ -338,8 +374,11 @@ class _Org:
 class _Rates:
     """Probability surfaces (team x month) for each rate; month 0 is the first burn-in month."""
 
-    def __init__(self, rng: np.random.Generator, org: _Org, n_months: int, window_start: int) -> None:
+    def __init__(
+        self, rng: np.random.Generator, org: _Org, n_months: int, window_start: int, weak_weight: float
+    ) -> None:
         self.rng, self.org, self.n_months, self.w = rng, org, n_months, window_start
+        self.weak_weight = weak_weight
         self.table: dict[str, np.ndarray] = {}
 
     def add(
@@ -358,7 +397,10 @@ class _Rates:
     ) -> np.ndarray:
         """A surface: linear drift over the window, a team effect, AR(1) month noise, team-month noise.
 
-        ``weak`` = (number of teams, shift) gives some teams a persistent shift (to put them in red);
+        ``weak`` = (number of teams, shift) gives some teams a persistent shift (to put them in red), times
+        ``weak_weight``: a council smaller than the reference has fewer teams, each a larger share of it, so its weak
+        team's shift is smaller, and it weighs in the council's figures about as in Northmoor's (a council of one
+        district team is not a weak council);
         ``dips`` = (from, to, shift) with from/to as fractions of the window shifts every team for a while.
         """
         rng, n_t, n_m, w = self.rng, self.org.n, self.n_months, self.w
@@ -369,7 +411,7 @@ class _Rates:
         if weak[0]:
             candidates = np.flatnonzero(np.isin(self.org.kind, weak_kinds))
             chosen = rng.choice(candidates, size=min(weak[0], len(candidates)), replace=False)
-            team[chosen] += weak[1]
+            team[chosen] += weak[1] * self.weak_weight
         month = np.zeros(n_m)
         if month_sd:
             shocks = rng.normal(0.0, month_sd, n_m)
@@ -467,6 +509,7 @@ class _World:
         self.rng = np.random.default_rng(config.seed)
         self.cal = _Calendar()
         self.org = _Org(params)
+        self.scale = volume_scale(params, config)
         self.end_mi = parse_month(config.end_month)
         if config.months < 1:
             raise ValueError("months must be at least 1")
@@ -481,7 +524,7 @@ class _World:
         gap = resolve_gap_month(params, config)
         self.gap_mi = parse_month(gap) if gap else None
         self.people = _People()
-        self.rates = _Rates(self.rng, self.org, self.n_sim, _BURN_IN_MONTHS)
+        self.rates = _Rates(self.rng, self.org, self.n_sim, _BURN_IN_MONTHS, weak_weight=min(self.scale, 1.0))
         self._define_rates()
 
     def k(self, day: np.ndarray) -> np.ndarray:
@@ -624,9 +667,9 @@ def _front_door(w: _World) -> dict[str, dict[str, np.ndarray]]:
         d0, d1 = int(_first_day(mi)), int(_first_day(mi + 1)) - 1
         days = np.arange(d0, d1 + 1)
         weights = _day_weights(w, days)
-        mean = REF_PER_MONTH * SEASON[mi % 12] * (1 + 0.02 * (mi - mid) / 12) * np.exp(rng.normal(0, 0.025))
+        mean = REF_PER_MONTH * w.scale * SEASON[mi % 12] * (1 + 0.02 * (mi - mid) / 12) * np.exp(rng.normal(0, 0.025))
         n_ref = rng.poisson(mean)
-        n_uasc = rng.poisson(UASC_PER_MONTH * (1 + 0.25 * np.sin(2 * np.pi * (mi % 12 - 4) / 12)))
+        n_uasc = rng.poisson(UASC_PER_MONTH * w.scale * (1 + 0.25 * np.sin(2 * np.pi * (mi % 12 - 4) / 12)))
         n_team = rng.multinomial(max(n_ref - n_uasc, 0), ref_w)
         # who can be referred again: an earlier referral, case closed, not in care, under 17
         ok = (people.busy < d0) & (people.last_ref > NA) & ~people.uasc & (d0 - people.dob < 17 * 365)
@@ -1039,9 +1082,9 @@ def _care(w: _World, fd: dict) -> tuple[dict, dict]:
     # children in care since before the burn-in: entrants over 18 years
     first_mi = w.sim_mi - 12 * 18
     n_months = w.sim_mi - first_mi
-    counts = rng.poisson(LEGACY_CIC_PER_MONTH, n_months)
+    counts = rng.poisson(LEGACY_CIC_PER_MONTH * w.scale, n_months)
     years_before = (w.sim_mi - np.arange(first_mi, w.sim_mi)) / 12
-    counts_u = rng.poisson(np.clip(16 - 1.2 * years_before, 0, None))
+    counts_u = rng.poisson(np.clip(16 - 1.2 * years_before, 0, None) * w.scale)
     day = _monthly_days(w, first_mi, counts)
     band = _pick(rng, len(day), CIC_AGE_P)
     age = AGE_BANDS[band] + rng.random(len(day)) * (AGE_BANDS[band + 1] - AGE_BANDS[band])
@@ -1085,7 +1128,7 @@ def _care(w: _World, fd: dict) -> tuple[dict, dict]:
     }
     # long-term disabled children known before the burn-in
     dis_first = w.sim_mi - 12 * 12
-    dcount = rng.poisson(LEGACY_DISABILITY_PER_MONTH, w.sim_mi - dis_first)
+    dcount = rng.poisson(LEGACY_DISABILITY_PER_MONTH * w.scale, w.sim_mi - dis_first)
     dday = _monthly_days(w, dis_first, dcount)
     dkids = _legacy_children(w, dday, rng.uniform(0.5, 16.5, len(dday)), "dis")
     dend = dday + np.clip(rng.lognormal(np.log(950), 0.7, len(dday)), 180, 5000).astype(np.int64)
@@ -1438,7 +1481,7 @@ def _contacts(w: _World, refs: dict) -> dict:
         d0, d1 = int(_first_day(mi)), int(_first_day(mi + 1)) - 1
         days = np.arange(d0, d1 + 1)
         weights = _day_weights(w, days)
-        total = rng.poisson(CONTACTS_PER_MONTH * SEASON[mi % 12] * (1 + 0.02 * (mi - mid) / 12))
+        total = rng.poisson(CONTACTS_PER_MONTH * w.scale * SEASON[mi % 12] * (1 + 0.02 * (mi - mid) / 12))
         n_other = max(total - int((ref_month == mi).sum()), 0)
         n_known = rng.binomial(n_other, 0.42)
         pool = np.flatnonzero((people.last_ref >= d0 - 730) & (people.last_ref < d0) & (people.b18 > d1) & ~people.uasc)
@@ -1466,7 +1509,7 @@ def _early_help(w: _World, eps: dict, contacts: dict) -> dict:
     rc9 = rc9[rng.random(len(rc9)) < 0.8]
     new_contact = np.flatnonzero(contacts["new"])
     new_contact = new_contact[rng.random(len(new_contact)) < 0.12]
-    counts = rng.poisson(150, len(w.window_mis))
+    counts = rng.poisson(EARLY_HELP_PER_MONTH * w.scale, len(w.window_mis))
     day = _monthly_days(w, w.first_mi, counts)
     stand = _new_children(w, day, org.cswt[_pick(rng, len(day), org.cswt_weight)], "contact")
     child = np.concatenate([eps["child"][rc9], contacts["child"][new_contact], stand])
@@ -1499,7 +1542,7 @@ def _adopters(w: _World, adoption: dict) -> dict:
     approval = m_day - rng.integers(30, 400, f)
     # others: enquiries from 18 months before the window
     first_mi = w.first_mi - 18
-    counts = rng.poisson(24, w.end_mi - first_mi + 1)
+    counts = rng.poisson(ADOPTER_ENQUIRIES_PER_MONTH * w.scale, w.end_mi - first_mi + 1)
     enq_o = _monthly_days(w, first_mi, counts)
     g = len(enq_o)
     stage1 = rng.random(g) < 0.4
@@ -1853,7 +1896,8 @@ class _Lists:
         out = self.child(e["child"][rows], e["start"][rows], asat)
         out["eha_start_date"] = self.dates(e["start"][rows], asat)
         out["eha_completion_date"] = self.dates(e["done"][rows], asat)
-        out["eha_organisation"] = np.array([_q(x) for x in EHA_ORGANISATIONS], dtype=object)[e["org"][rows]]
+        names = [_q(x.format(authority=self.w.org.authority)) for x in EHA_ORGANISATIONS]
+        out["eha_organisation"] = np.array(names, dtype=object)[e["org"][rows]]
         return out
 
     def list3(self, asat: int) -> dict:
@@ -2128,7 +2172,7 @@ class _Lists:
         out["uasc"] = self.yes_no(cl["uasc"][rows])
         out["allocated_team"] = self.team(team)
         out["allocated_worker"] = self.worker(team, child)
-        pa = (child * 7919) % 45 + 1
+        pa = (child * 7919) % max(round(PERSONAL_ADVISERS * w.scale), 1) + 1
         out["personal_advisor"] = np.char.add("SYN PA ", pa.astype(str)).astype(object)
         out["eligibility"] = self.codes(A.ELIGIBILITY_CODES, np.where(age < 18, 0, 1))
         out["pathway_plan_date"] = self.dates(_last_on_or_before(cl["plans"][rows], asat), asat)
@@ -2391,7 +2435,8 @@ class _Aggregates:
         self.emit("caseload_cswt", np.where(cswt, cases, 0), np.where(cswt, fte, 0.0), decimals=2)
         cic_t = np.isin(kind, [1, 3])[:, None]
         self.emit("caseload_cic_teams", np.where(cic_t, cases, 0), np.where(cic_t, fte, 0.0), decimals=2)
-        households = np.round(600 + 25 * np.sin(np.arange(M) / 6) + rng.normal(0, 6, M)).astype(np.int64)
+        seasonal = FOSTERING_HOUSEHOLDS + 25 * np.sin(np.arange(M) / 6) + rng.normal(0, 6, M)
+        households = np.round(w.scale * seasonal).astype(np.int64)
         foster_fte = np.round(households / rng.normal(17.4, 0.5, M), 1)
         self.emit(
             "caseload_fostering", households[None, :], foster_fte[None, :], team_rows=False, areas=False, decimals=2
@@ -2414,11 +2459,11 @@ class _Aggregates:
         share[org.cswt] = org.cswt_weight * 0.8
         others = np.flatnonzero(org.kind != 0)
         share[others] = 0.2 / max(len(others), 1)
-        scheduled = rng.poisson(52 * share[:, None], (T, M))
+        scheduled = rng.poisson(AUDITS_PER_MONTH * w.scale * share[:, None], (T, M))
         completed = self.binom(scheduled, "agg_audits_done", 0.955, 0.962, 0.02, 0.015, hi=1.0)
         good = self.binom(completed, "agg_audits_good", 0.675, 0.72, 0.05, 0.02, hi=1.0)
-        reports = rng.poisson(190 * share[:, None], (T, M))
-        plans = rng.poisson(430 * share[:, None], (T, M))
+        reports = rng.poisson(CP_REPORTS_PER_MONTH * w.scale * share[:, None], (T, M))
+        plans = rng.poisson(CIC_CARE_PLANS_PER_MONTH * w.scale * share[:, None], (T, M))
         self.emit("audits_completed", completed, scheduled, team_rows=False)
         self.emit("audits_good_outstanding", good, completed, team_rows=False)
         self.emit(

@@ -32,9 +32,12 @@ SOURCES = (
 
 
 def source_heading(values: pd.Series) -> pd.Series:
-    """'q) 6: Police' -> 'Police', '1B: Individual' -> 'Individual'; blank -> Not recorded."""
-    text = values.astype("string").str.split(":", n=1).str[-1].str.strip()
-    return text.where(text.isin(SOURCES), NOT_RECORDED).fillna(NOT_RECORDED).astype(str)
+    """'q) 6: Police' -> 'Police', '1B: Individual' -> 'Individual'; blank -> Not recorded.
+    (Each distinct code is read once: a list has a few dozen codes over many rows.)"""
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    text = pd.Series(distinct, dtype="string").str.split(":", n=1).str[-1].str.strip()
+    headings = text.where(text.isin(SOURCES), NOT_RECORDED).fillna(NOT_RECORDED).astype(str).to_numpy(dtype=object)
+    return pd.Series(np.append(headings, NOT_RECORDED)[codes], index=values.index)
 
 
 ASSESSMENT_OUTCOMES = (

@@ -146,6 +146,14 @@ def stylesheet(header: PageHeader, landscape: bool = False) -> str:
     return f'<style id="cscw-style">\n{SCREEN_CSS}{print_css(header, landscape)}</style>'
 
 
+#: The links atop every page of a council's pack: its contents, guidance notes and accessibility statement.
+PACK_LINKS = (
+    ("index.html", "Contents"),
+    ("guidance.html", "Guidance notes: how to read the ratings, arrows and abbreviations"),
+    ("accessibility.html", "Accessibility statement"),
+)
+
+
 @dataclass(frozen=True)
 class PageHeader:
     authority: str
@@ -153,18 +161,18 @@ class PageHeader:
     data_as_at: str
     synthetic: bool
     title: str = ""
+    links: tuple[tuple[str, str], ...] = PACK_LINKS  # (page, text) of the pack's own pages
 
     def html(self) -> str:
         banner = f'<div class="cscw-synthetic">{html.escape(SYNTHETIC_LABEL)}</div>' if self.synthetic else ""
         title = f"<h1>{html.escape(self.title)}</h1>" if self.title else ""
+        links = " &middot; ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for href, text in self.links)
         return (
             f'<header class="cscw-header">{banner}{title}'
             f'<div><span class="cscw-authority">{html.escape(self.authority)}</span>'
             f' &middot; <span class="cscw-month">{html.escape(self.month_label)}</span>'
             f' &middot; <span class="cscw-as-at">data as at {html.escape(self.data_as_at)}</span></div>'
-            '<nav class="cscw-nav" aria-label="This pack"><a href="index.html">Contents</a> &middot; '
-            '<a href="guidance.html">Guidance notes: how to read the ratings, arrows and abbreviations</a> &middot; '
-            '<a href="accessibility.html">Accessibility statement</a></nav>'
+            f'<nav class="cscw-nav" aria-label="This pack">{links}</nav>'
             "</header>"
         )
 

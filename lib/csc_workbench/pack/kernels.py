@@ -12,8 +12,11 @@ import tempfile
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 KERNEL = "python3"
+#: The folder, in the pack's output folder, where the kernels keep their charts' drawings.
+DRAWINGS = ".drawings"
 #: Attempts to start a kernel (the first and two retries).
 KERNEL_ATTEMPTS = 3
 
@@ -38,7 +41,9 @@ import csc_workbench.present.area_page, csc_workbench.present.exceptions, csc_wo
 
 
 class WarmKernels:
-    """One kernel per worker thread, started on the thread's first page and reused for the next.
+    """One kernel per worker thread, started on the thread's first page and reused for the next;
+    ``release`` (at the end of a pack) frees them for the threads of the next pack, so a process
+    building pack after pack (a region's worker) keeps its kernels warm.
 
     Between pages the kernel's namespace is cleared with ``%reset -f``, so a page sees only its
     own parameters and cells; imported modules stay loaded, which is the point. ``get`` starts
@@ -48,11 +53,18 @@ class WarmKernels:
 
     Kernels start one at a time, so on a machine of few cores the first is ready soonest and the
     first page is not kept waiting while every worker's kernel starts at once; ``prestart`` starts
-    one before any page is known, for the first thread that asks."""
+    one before any page is known, for the first thread that asks. With ``drawings``, the kernels
+    keep their charts' drawings in that folder and take those drawn before from it
+    (:func:`~csc_workbench.pack.render.keep_drawings`)."""
 
-    def __init__(self, kernel: str = KERNEL):
+    def __init__(self, kernel: str = KERNEL, drawings: Path | None = None):
         self.kernel, self.attempts = kernel, KERNEL_ATTEMPTS
-        self._local = threading.local()
+        self.warm_up = WARM_UP
+        if drawings is not None:
+            folder = str(Path(drawings).resolve())
+            self.warm_up += f"from csc_workbench.pack.render import keep_drawings\nkeep_drawings({folder!r})\n"
+        self._bound: dict[int, Any] = {}  # thread -> its kernel
+        self._idle: list = []  # kernels released by the threads of an earlier pack
         self._started: list = []
         self._lock = threading.Lock()
         self._starting = threading.Lock()
@@ -72,8 +84,8 @@ class WarmKernels:
 
     def prestart(self) -> None:
         """Start a kernel now, in a thread of its own, for the first thread that asks for one
-        (nothing if one was started so already)."""
-        if self._spare is not None:
+        (nothing if one was started so already, or one is free)."""
+        if self._spare is not None or self._idle:
             return
         spare: Future = Future()
         self._spare = spare
@@ -112,7 +124,11 @@ class WarmKernels:
 
         if self._stopped.is_set():
             raise RuntimeError("the pack was stopped")
-        km = getattr(self._local, "km", None)
+        thread = threading.get_ident()
+        with self._lock:
+            km = self._bound.get(thread) or (self._idle.pop() if self._idle else None)
+            if km is not None:
+                self._bound[thread] = km
         if km is not None and run_sync(km.is_alive)():
             try:
                 run_sync(self._reset)(km)
@@ -122,7 +138,7 @@ class WarmKernels:
         self.discard()
         km = self._take_spare() if spare else None
         if km is not None:
-            self._local.km = km
+            self._bound[thread] = km
             return km, 1
         error: BaseException | None = None
         for attempt in range(1, self.attempts + 1):
@@ -133,7 +149,7 @@ class WarmKernels:
             except Exception as exc:  # retried; the last error is raised
                 error = exc
                 continue
-            self._local.km = km
+            self._bound[thread] = km
             return km, attempt
         raise RuntimeError(f"kernel {self.kernel!r} did not start after {self.attempts} attempts: {error}")
 
@@ -151,7 +167,7 @@ class WarmKernels:
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
-            reply = await self._execute(km, kc, WARM_UP, timeout=120)
+            reply = await self._execute(km, kc, self.warm_up, timeout=120)
         finally:
             kc.stop_channels()
         if reply["content"]["status"] != "ok":
@@ -187,11 +203,21 @@ class WarmKernels:
         """Shut down the calling thread's kernel, if it has one."""
         from jupyter_core.utils import run_sync
 
-        km = getattr(self._local, "km", None)
-        self._local.km = None
+        with self._lock:
+            km = self._bound.pop(threading.get_ident(), None)
         if km is not None:
             with contextlib.suppress(Exception):  # already gone
                 run_sync(km.shutdown_kernel)(now=True)
+
+    def release(self) -> None:
+        """Free every thread's kernel for the threads that ask next (the pack's threads are done)."""
+        with self._lock:
+            self._idle.extend(self._bound.values())
+            self._bound.clear()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     def stop(self) -> None:
         """Start no more kernels and shut down those running (the pages in them fail at once)."""
@@ -212,9 +238,13 @@ class WarmKernels:
                 spare.result(timeout=120)
         with self._lock:
             started = list(self._started)
-        for km in started:
-            try:
-                if run_sync(km.is_alive)():
-                    run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # a kernel already gone is fine
-                pass
+
+        async def shut(km) -> None:
+            with contextlib.suppress(Exception):  # a kernel already gone is fine
+                if await km.is_alive():
+                    await km.shutdown_kernel(now=True)
+
+        async def shut_all() -> None:  # all at once: each waits for its process to end
+            await asyncio.gather(*(shut(km) for km in started))
+
+        run_sync(shut_all)()

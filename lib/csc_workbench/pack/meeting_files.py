@@ -11,6 +11,7 @@ Both hold aggregates only: the scorecard and the charts never carry child-level 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -159,16 +160,28 @@ def _title_slug(title: str) -> str:
     return f"_{slug}" if slug else ""
 
 
-def chart_pngs(executed_notebook: str | Path, out_dir: str | Path, stem: str, scale: float = 1.5) -> list[Path]:
+def chart_pngs(
+    executed_notebook: str | Path, out_dir: str | Path, stem: str, scale: float = 1.5,
+    earlier: Mapping[str, Path] | None = None,
+) -> dict[Path, str]:  # fmt: skip
     """Write each chart of an executed notebook as ``<stem>_NN_<title>.png`` in ``out_dir``,
-    rasterised offline from the SVG the page shows (vl-convert)."""
+    rasterised offline from the SVG the page shows (vl-convert); returns each image written with
+    the digest of its drawing. A drawing found in ``earlier`` (PNG files by the digest of their
+    drawing, from the month's previous pack) is copied from there, not rasterised again."""
     import vl_convert as vlc
+
+    from csc_workbench.pack.record import digest
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    earlier = earlier or {}
+    written = {}
     for k, chart in enumerate(chart_drawings(executed_notebook), start=1):
         path = out_dir / f"{stem}_{k:02d}{_title_slug(chart.title)}.png"
-        path.write_bytes(vlc.svg_to_png(chart.svg, scale=scale))
-        paths.append(path)
-    return paths
+        drawing = digest(f"{scale}\n{chart.svg}")
+        if drawing in earlier and earlier[drawing].is_file():
+            shutil.copyfile(earlier[drawing], path)
+        else:
+            path.write_bytes(vlc.svg_to_png(chart.svg, scale=scale))
+        written[path] = drawing
+    return written

@@ -39,7 +39,7 @@ class PageRecord:
     org_unit: str
     notebook: str
     status: str  # BUILT, KEPT or FAILED
-    seconds: float
+    seconds: float  # the page's time to build (a kept page's when it was built)
     inputs: str  # digest of the page's inputs
     html: str | None = None
     executed_notebook: str | None = None  # kept for a failed page
@@ -47,6 +47,7 @@ class PageRecord:
     rag_counts: dict[str, int] | None = None
     commentary_missing: list[str] | None = None
     images: list[str] = field(default_factory=list)
+    drawings: dict[str, str] = field(default_factory=dict)  # each image's digest of the drawing it shows
     interactive: bool = False
     once: bool = False  # a page the pack has once (guidance notes, accessibility statement, ...)
 

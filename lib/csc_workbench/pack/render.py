@@ -4,7 +4,9 @@ A chart is drawn as SVG with vl-convert when the notebook runs (the pack's batch
 parallel), and becomes ``text/html``: a container carrying the chart's accessible name (its
 ``description``) around the SVG. A static chart needs no script and no spec in the page: it
 shows as soon as the page is read, prints as drawn, and its PNG for meetings is rasterised from
-the same SVG. The chart's title travels in the output's metadata, for the PNG's file name.
+the same SVG. The chart's title travels in the output's metadata, for the PNG's file name. The pack's kernels
+keep each drawing by its spec (:func:`keep_drawings`), so a page run again with the same charts
+(after a commentary edit) draws none of them again.
 
 An interactive chart (a parameter bound to an input, or a selection) is drawn the same way in
 its first state, and carries its Vega-Lite spec too. A page holding one loads the chart runtime
@@ -21,9 +23,12 @@ display charts without this renderer (:func:`skip_spec_validation`), so its page
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
+import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +67,55 @@ def _slim(svg: str) -> str:
     return _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_DECIMAL.sub(_round, m.group(2))}"', svg)
 
 
+#: The folder where drawings are kept by their spec (:func:`keep_drawings`); None: none kept.
+_drawings: Path | None = None
+
+
+def keep_drawings(folder: str | Path | None) -> None:
+    """From now on keep each chart's drawing in ``folder``, named by the digest of its spec and of
+    vl-convert's version, and take a chart drawn before from there instead of drawing it again
+    (drawing is most of a chart's cost, and the first drawing in a process starts vl-convert's
+    JavaScript engine). None: draw every chart afresh. The pack's batch kernels keep drawings;
+    :func:`prune_drawings` removes those no run has used for a while."""
+    global _drawings
+    _drawings = Path(folder) if folder is not None else None
+    if _drawings is not None:
+        _drawings.mkdir(parents=True, exist_ok=True)
+
+
+def prune_drawings(folder: str | Path, days: float = 30) -> int:
+    """Remove the drawings kept in ``folder`` that no chart has used for ``days`` days; how many."""
+    cutoff, removed = time.time() - days * 86_400, 0
+    for path in Path(folder).glob("*.svg"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:  # taken by another run meanwhile
+            continue
+    return removed
+
+
 def draw_svg(spec: dict[str, Any]) -> str:
-    """The Vega-Lite spec drawn as SVG, offline (vl-convert; no URL may be fetched)."""
+    """The Vega-Lite spec drawn as SVG, offline (vl-convert; no URL may be fetched); from the
+    drawings kept (:func:`keep_drawings`) when this spec was drawn before."""
     import vl_convert as vlc
 
-    return _slim(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+    if _drawings is None:
+        return _slim(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+    key = json.dumps([vlc.__version__, spec], sort_keys=True, separators=(",", ":"), default=str)
+    path = _drawings / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.svg"
+    try:
+        svg = path.read_text(encoding="utf-8")
+        os.utime(path)  # used now: kept from pruning
+        return svg
+    except OSError:
+        pass
+    svg = _slim(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.part")  # whole or not at all, for a kernel alongside
+    partial.write_text(svg, encoding="utf-8")
+    os.replace(partial, path)
+    return svg
 
 
 def is_interactive(spec: Any) -> bool:

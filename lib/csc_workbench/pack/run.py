@@ -23,9 +23,9 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from csc_workbench.config import load_params
 from csc_workbench.config.commentary import commentary_path
 from csc_workbench.config.errors import WorkbenchError
 from csc_workbench.measures.breakdowns import check_breakdowns
-from csc_workbench.pack.kernels import KERNEL, WarmKernels
+from csc_workbench.pack.kernels import DRAWINGS, KERNEL, WarmKernels
 from csc_workbench.pack.pdf import PrintedPage
 from csc_workbench.pack.record import (
     BUILT,
@@ -51,7 +51,7 @@ from csc_workbench.pack.record import (
     read_record,
 )
 from csc_workbench.periods import month_label, month_text, parse_month
-from csc_workbench.store.atoms import Store
+from csc_workbench.store.atoms import Store, read_connections_kept
 
 if TYPE_CHECKING:
     from csc_workbench.pack.html import PageHeader
@@ -68,6 +68,9 @@ ONCE = {
     "guidance": "Guidance notes",
     "accessibility": "Accessibility statement",
 }
+#: The regional section of a council's pack, when it is built as one of a region's councils: never
+#: kept from an earlier pack (the region's other councils' figures are not among its inputs).
+REGIONAL = "regional"
 #: The pages printed on A4 landscape (their tables are wide); the rest print portrait.
 LANDSCAPE = (SCORECARD, DASHBOARD, "revisions")
 GENERIC_AREA = "area"
@@ -102,8 +105,9 @@ class PageResult:
     rag_counts: dict[str, int] | None = None
     attempts: int = 1
     commentary_missing: list[str] | None = None  # titles of red indicators without commentary (exceptions page)
-    images: list[Path] = field(default_factory=list)  # the page's charts as PNG
+    images: dict[Path, str] = field(default_factory=dict)  # the page's charts as PNG, with their drawings' digests
     phases: dict[str, float] = field(default_factory=dict)  # seconds: execute, convert, images
+    kernel_wait: float = 0.0  # seconds the page waited for a kernel to start (not in ``seconds``)
     interactive: bool = False  # the page has an interactive chart (it loads the chart runtime)
     kept: bool = False  # kept from the month's previous pack: its inputs are unchanged
 
@@ -171,10 +175,13 @@ def validate(
 def plan_pages(
     month: str, org_units: list[str], areas: list[str], params, store_path: Path, params_folder: Path,
     cohort: str = "all", catalogue: Path | None = None, notebooks_dir: Path = DEFAULT_NOTEBOOKS,
+    region: tuple[Path, str] | None = None,
 ) -> list[Page]:  # fmt: skip
     """One page per (notebook, org unit): the scorecard, the portfolio dashboard (where the
     catalogue has themes) and the exceptions first, then a page for each area (its own notebook,
-    or the generic area notebook told which area)."""
+    or the generic area notebook told which area); then the pages the pack has once, and for a
+    council of a region (``region``: the region's folder and the council's name in it) its
+    regional section."""
     pages = []
     common = {"month": month, "cohort": cohort, "store": str(store_path), "params_folder": str(params_folder),
               "catalogue": str(catalogue) if catalogue else None}  # fmt: skip
@@ -191,6 +198,10 @@ def plan_pages(
     authority = params.authority.org_units.name
     for stem, title in ONCE.items():
         pages.append(Page(stem, authority, stem, title, common | {"org_unit": authority}))
+    if region is not None:
+        folder, council = region
+        parameters = common | {"org_unit": authority, "region_folder": str(folder), "council": council}
+        pages.append(Page(REGIONAL, authority, REGIONAL, "Regional comparison", parameters))
     return pages
 
 
@@ -225,8 +236,8 @@ class Executed:
     notebook: Path
     error: str | None
     attempts: int
-    started: float
-    execute_seconds: float
+    execute_seconds: float  # the notebook's run, not counting the wait for a kernel
+    kernel_wait: float  # seconds waiting for a kernel to start
 
 
 def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKernels, first: bool = False) -> Executed:
@@ -238,13 +249,16 @@ def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKer
     started = time.perf_counter()
     executed = folder / "notebooks" / f"{page.output}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    error, attempts = None, 0
+    error, attempts, waited = None, 0, 0.0
     for _ in range(kernels.attempts):
+        asked = time.perf_counter()
         try:
             km, tries = kernels.get(spare=first)
         except RuntimeError as exc:  # no kernel would start: the page fails, the pack carries on
             error, attempts = str(exc), attempts + kernels.attempts
             break
+        finally:
+            waited += time.perf_counter() - asked
         attempts += tries
         try:
             papermill.execute_notebook(
@@ -268,21 +282,24 @@ def execute_page(page: Page, notebooks_dir: Path, folder: Path, kernels: WarmKer
                 kernels.discard()  # a dead or wedged kernel: the next try gets a fresh one
                 continue
             break
-    return Executed(page, executed, error, attempts, started, time.perf_counter() - started)
+    return Executed(page, executed, error, attempts, time.perf_counter() - started - waited, waited)
 
 
-def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = False) -> PageResult:
-    """Write an executed page's HTML (and its chart images), read back what the index needs, and
-    drop the executed notebook unless the page failed. Runs beside the kernels, in the pack's
-    finishing thread, so a kernel starts its next page meanwhile."""
-    from csc_workbench.pack.html import PageHeader, write_page
+def finish_page(
+    run: Executed, folder: Path, header: PageHeader, images: bool = False, drawn: Mapping[str, Path] | None = None
+) -> PageResult:
+    """Write an executed page's HTML (and its chart images, copying from ``drawn`` those drawn
+    already: the previous pack's images by their drawings' digests), read back what the index
+    needs, and drop the executed notebook unless the page failed. Runs beside the kernels, in the
+    pack's finishing thread, so a kernel starts its next page meanwhile."""
+    from csc_workbench.pack.html import write_page
     from csc_workbench.pack.meeting_files import chart_pngs
     from csc_workbench.pack.render import RUNTIME_PATH
 
-    page, executed, error, attempts, started = run.page, run.notebook, run.error, run.attempts, run.started
+    page, executed, error, attempts = run.page, run.notebook, run.error, run.attempts
     finishing = time.perf_counter()
     phases = {"execute": run.execute_seconds}
-    page_header = PageHeader(header.authority, header.month_label, header.data_as_at, header.synthetic, page.title)
+    page_header = replace(header, title=page.title)
     html_path: Path | None = folder / f"{page.output}.html"
     if executed.exists():
         try:
@@ -294,25 +311,27 @@ def finish_page(run: Executed, folder: Path, header: PageHeader, images: bool = 
     else:
         html_path = None
     phases["convert"] = time.perf_counter() - finishing
-    pngs: list[Path] = []
+    pngs: dict[Path, str] = {}
     if error is None and images:
         try:
-            pngs = chart_pngs(executed, folder / "images", page.output)
+            pngs = chart_pngs(executed, folder / "images", page.output, earlier=drawn)
         except Exception as exc:  # the page is fine without its images: say so in the index
             error = f"chart images failed: {type(exc).__name__}: {exc}"
     interactive = html_path is not None and RUNTIME_PATH in html_path.read_text(encoding="utf-8")
     if error is None:
         executed.unlink()  # only failed pages keep their executed notebook in the pack
+    phases["images"] = time.perf_counter() - finishing - phases["convert"]
     return PageResult(
         page,
         error is None,
         html_path,
         executed if executed.exists() else None,
-        time.perf_counter() - started,
+        sum(phases.values()),  # the page's own time, not the waits for a kernel or the finishing thread
         error,
         attempts=attempts,
         images=pngs,
-        phases=phases | {"images": time.perf_counter() - finishing - phases["convert"]},
+        phases=phases,
+        kernel_wait=run.kernel_wait,
         interactive=interactive,
     )
 
@@ -323,7 +342,8 @@ def keep_page(page: Page, old: PageRecord, previous: Path, folder: Path) -> Page
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(previous / name, folder / name)
     return PageResult(
-        page, True, folder / old.html, None, 0.0, images=[folder / i for i in old.images],
+        page, True, folder / old.html, None, old.seconds,  # the time it took to build, for the next run's order
+        images={folder / i: old.drawings.get(i, "") for i in old.images},
         interactive=old.interactive, kept=True,
     )  # fmt: skip
 
@@ -431,7 +451,7 @@ def data_as_at(store: Store, month: int) -> str:
     return as_at.strftime("%d %B %Y").lstrip("0") if as_at is not None else "not recorded"
 
 
-def _publish(build: Path, final: Path) -> None:
+def publish(build: Path, final: Path) -> None:
     """Swap the finished build into place: old pack aside, new pack in, old pack removed."""
     old = final.with_name(f".old-{final.name}-{os.getpid()}")
     if final.exists():
@@ -494,6 +514,8 @@ def build_pack(
     pdf: bool = False,
     rebuild: bool = False,
     kernels: WarmKernels | None = None,
+    region: tuple[Path, str] | None = None,
+    page_done: Callable[[PageResult], None] | None = None,
 ) -> PackResult:
     """Build the pack for ``month`` and publish it to ``out_root/<YYYY-MM>/`` (see module doc);
     ``catalogue`` replaces the params folder's catalogue.yml; ``pdf`` prints the pack into one PDF
@@ -502,16 +524,21 @@ def build_pack(
     (``manifest.json``, :mod:`csc_workbench.pack.record`); the run's log is appended to
     ``out_root/<YYYY-MM>.log``. ``kernels`` may be given with a kernel already starting
     (:meth:`~csc_workbench.pack.kernels.WarmKernels.prestart`), as ``cscw run`` does before its
-    imports; otherwise the first kernel starts once the parameters are checked."""
+    imports, or warm from an earlier pack (a region's worker); the caller shuts them down.
+    Otherwise the first kernel starts once the parameters are checked. ``region`` (the region's
+    folder, the council's name in it) adds the council's regional section; ``page_done`` is told
+    of each page as it is finished."""
     from csc_workbench.assess.scorecard import scorecard
     from csc_workbench.config.commentary import load_commentary
     from csc_workbench.pack.html import PageHeader
+    from csc_workbench.pack.render import prune_drawings
 
     started, built_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     params_folder, store_path = Path(params_folder).resolve(), Path(store_path).resolve()
     notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_root).resolve()
     catalogue = Path(catalogue).resolve() if catalogue is not None else None
-    kernels = kernels or WarmKernels(kernel)
+    own_kernels = kernels is None  # shut down here; kernels given stay warm for the caller's next pack
+    kernels = kernels or WarmKernels(kernel, drawings=None if rebuild else out_root / DRAWINGS)
     try:  # parameters the pack cannot run with stop it before any page runs
         params = load_params(params_folder, catalogue)
         check_breakdowns(params.catalogue, str(catalogue or params_folder / "catalogue.yml"))
@@ -527,7 +554,9 @@ def build_pack(
             check_printer()
         drawn = {"all": set(units), "authority": {params.authority.org_units.name}, "none": set()}[images]
         month = month_text(index)
-        pages = plan_pages(month, units, chosen, params, store_path, params_folder, cohort, catalogue, notebooks_dir)
+        pages = plan_pages(
+            month, units, chosen, params, store_path, params_folder, cohort, catalogue, notebooks_dir, region
+        )
         header = PageHeader(
             params.authority.name, month_label(index), data_as_at(store, index), params.authority.synthetic
         )
@@ -538,13 +567,14 @@ def build_pack(
         shutil.rmtree(build, ignore_errors=True)
         build.mkdir()
     except BaseException:
-        kernels.stop()
-        kernels.shutdown_all()
+        if own_kernels:
+            kernels.stop()
+            kernels.shutdown_all()
         raise
     timings = {"validate": time.perf_counter() - started}
     try:
         # the first kernel starts now, while the run works out which pages it must build
-        with PageRunner(kernels, build, notebooks_dir, header, jobs, progress) as runner:
+        with read_connections_kept(), PageRunner(kernels, build, notebooks_dir, header, jobs, progress) as runner:
             # what the index says of each page comes from the run's own data, never from the pages' HTML
             cards = {org: scorecard(store, params, index, org, cohort) for org in units}
             commentary = load_commentary(params, index)
@@ -559,8 +589,9 @@ def build_pack(
             last = read_record(final)
             previous = {} if rebuild else keepable(last, final)
             to_keep = {
-                p.output for p in pages if p.output in previous and previous[p.output].inputs == inputs[p.output]
-            }
+                p.output for p in pages
+                if p.output in previous and previous[p.output].inputs == inputs[p.output] and p.notebook != REGIONAL
+            }  # fmt: skip
             log.info(
                 f"cscw run {month} started: {len(pages)} pages for {', '.join(units)}; params {params_folder}; "
                 f"store {store_path}; {len(to_keep)} pages unchanged since the month's last pack"
@@ -571,7 +602,15 @@ def build_pack(
                 if result is not None:
                     _log_page(log, result)
             seconds = {output: page.seconds for output, page in previous.items()}
-            results = runner.run(pages, results, drawn, lambda result: _log_page(log, result), seconds)
+            # a chart drawn the same as in the month's last pack has its image copied, not drawn again
+            drawings = {d: final / name for page in previous.values() for name, d in page.drawings.items()}
+
+            def done(result: PageResult) -> None:
+                _log_page(log, result)
+                if page_done is not None:
+                    page_done(result)
+
+            results = runner.run(pages, results, drawn, done, seconds, drawings)
         timings["execute"] = time.perf_counter() - started - timings["validate"]
         # the chart runtime depends on the packages' versions only: kept from the last pack if they are the same
         runtime = final if last is not None and last.inputs.get("packages") == shared["packages"] else None
@@ -587,8 +626,11 @@ def build_pack(
             pages=page_records, seconds=round(time.perf_counter() - started, 2),
         )  # fmt: skip
         record.write(build)
-        _publish(build, final)
+        publish(build, final)
     except BaseException as exc:
+        if own_kernels:
+            kernels.stop()
+            kernels.shutdown_all()
         shutil.rmtree(build, ignore_errors=True)
         interrupted = isinstance(exc, KeyboardInterrupt)
         log.info("interrupted: nothing was published" if interrupted else f"stopped: {type(exc).__name__}: {exc}")
@@ -597,8 +639,11 @@ def build_pack(
     for r in results:  # paths into the published folder
         r.html = final / r.html.relative_to(build) if r.html else None
         r.notebook = final / r.notebook.relative_to(build) if r.notebook else None
-        r.images = [final / i.relative_to(build) for i in r.images]
+        r.images = {final / i.relative_to(build): drawing for i, drawing in r.images.items()}
     printed = [PrintedPage(p.title, p.org_unit, final / p.html.relative_to(build), p.first, p.pages) for p in printed]
+    if own_kernels:
+        kernels.shutdown_all()
+    prune_drawings(out_root / DRAWINGS)
     timings["total"] = time.perf_counter() - started
     built = sum(r.ok and not r.kept for r in results)
     log.info(
@@ -617,7 +662,8 @@ def _log_page(log: logging.Logger, r: PageResult) -> None:
         log.info(f"kept {r.page.output}: its inputs are unchanged since the month's last pack")
     elif r.ok:
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in r.phases.items())
-        log.info(f"built {r.page.output} in {r.seconds:.1f} s ({phases})")
+        wait = f"; waited {r.kernel_wait:.1f} s for a kernel" if r.kernel_wait >= 0.05 else ""
+        log.info(f"built {r.page.output} in {r.seconds:.1f} s ({phases}{wait})")
     else:
         log.info(f"FAILED {r.page.output} after {r.seconds:.1f} s: {r.error}")
 
@@ -636,8 +682,9 @@ class PageRunner:
     one finishing thread as soon as its notebook is done, while that kernel goes on.
 
     Entered before the run knows which pages it must build, it starts the first kernel and readies
-    the HTML converter at once, so the first page is not kept waiting for them. On leaving, every
-    kernel is shut down; on Ctrl-C the pages not started are dropped and those running end at once.
+    the HTML converter at once, so the first page is not kept waiting for them. On leaving, the
+    kernels are released for the process's next pack (their owner shuts them down); on Ctrl-C the
+    pages not started are dropped and those running end at once.
     """
 
     def __init__(self, kernels: WarmKernels, build: Path, notebooks_dir: Path, header: PageHeader,
@@ -667,16 +714,17 @@ class PageRunner:
             self.pool.shutdown()
             self.finisher.shutdown()
         finally:
-            self.kernels.shutdown_all()
+            self.kernels.release()  # for the next pack of this process, if any
             papermill_log.disabled = was_disabled
 
     def run(
         self, pages: list[Page], results: list[PageResult | None], drawn: set[str], done: Callable[[PageResult], None],
-        seconds: dict[str, float],
+        seconds: dict[str, float], drawings: Mapping[str, Path] | None = None,
     ) -> list[PageResult]:  # fmt: skip
         """``results`` with every page that has none yet run and finished; ``done`` is told of each.
         The pages run longest first by ``seconds`` (each page's time in the month's last pack; a page
-        without one keeps its place), so a few pages built again end together, not one after another."""
+        without one keeps its place), so a few pages built again end together, not one after another;
+        ``drawings``: the images of the month's last pack by their drawings' digests, for reuse."""
         from tqdm.auto import tqdm
 
         results = list(results)
@@ -701,9 +749,9 @@ class PageRunner:
             finishing = {}
             for future in as_completed(running):
                 i = running[future]
-                task = self.finisher.submit(
-                    finish_page, future.result(), self.build, self.header, pages[i].org_unit in drawn
-                )
+                # chart images for slides: of the org units asked for, not of the regional section's many charts
+                images = pages[i].org_unit in drawn and pages[i].notebook != REGIONAL
+                task = self.finisher.submit(finish_page, future.result(), self.build, self.header, images, drawings)
                 task.add_done_callback(tick)
                 finishing[task] = i
             for future in as_completed(finishing):
@@ -774,6 +822,8 @@ def page_record(result: PageResult, folder: Path, inputs: str) -> PageRecord:
         html=result.html.relative_to(folder).as_posix() if result.html else None,
         executed_notebook=result.notebook.relative_to(folder).as_posix() if result.notebook else None,
         error=result.error, rag_counts=result.rag_counts, commentary_missing=result.commentary_missing,
-        images=[i.relative_to(folder).as_posix() for i in result.images], interactive=result.interactive,
+        images=[i.relative_to(folder).as_posix() for i in result.images],
+        drawings={i.relative_to(folder).as_posix(): drawing for i, drawing in result.images.items()},
+        interactive=result.interactive,
         once=result.page.notebook in ONCE,
     )  # fmt: skip

@@ -57,7 +57,6 @@ class AreaPage:
         cohorts = {cohort, *self.other_cohorts} | {i.cohort for i in self.indicators if i.cohort}
         first = last_complete_march(self.month) - 36
         self._atoms = store.latest([i.id for i in self.indicators], units, cohorts, first, self.month)
-        self._memo: dict[tuple[str, str], pd.DataFrame] = {}
 
     @property
     def headline(self) -> Indicator | None:
@@ -79,19 +78,40 @@ class AreaPage:
         return load_commentary(self.params, self.month)
 
     # --- per indicator -----------------------------------------------------------------------
-    def _series(self, read, ind: Indicator) -> pd.DataFrame:
-        """``read`` (a :mod:`csc_workbench.assess.series` reader) for the indicator, worked out once."""
-        key = (read.__name__, ind.id)
-        if key not in self._memo:
-            args = (self.store, self.params, ind.id, self.month, self.org, self.cohort)
-            self._memo[key] = read(*args, atoms=self._atoms)
-        return self._memo[key]
+    # The page's indicators are worked out together (one window computation for the monthly
+    # trends, one for the months' own figures, one for the financial years), then each is shown.
+    @cached_property
+    def _trends(self) -> dict[str, pd.DataFrame]:
+        return self._each_trend([i.id for i in self.indicators], in_month=False)
+
+    @cached_property
+    def _in_month(self) -> dict[str, pd.DataFrame]:
+        return self._each_trend([i.id for i in self.indicators if series.is_rolling(i)], in_month=True)
+
+    def _each_trend(self, ids: list[str], in_month: bool) -> dict[str, pd.DataFrame]:
+        """The org unit's :func:`~csc_workbench.assess.series.trends` of the indicators, by id."""
+        if not ids:
+            return {}
+        frame = series.trends(
+            self.store, self.params, ids, self.month, [self.org], self.cohort, atoms=self._atoms, in_month=in_month
+        )
+        return {
+            str(i): rows.drop(columns=["indicator", "org_unit"]).reset_index(drop=True)
+            for i, rows in frame.groupby("indicator", sort=False)
+        }
+
+    @cached_property
+    def _annuals(self) -> dict[str, pd.DataFrame]:
+        ids = [i.id for i in self.indicators]
+        return series.annual_trend_tables(
+            self.store, self.params, ids, self.month, self.org, self.cohort, atoms=self._atoms
+        )
 
     def _trend(self, ind: Indicator) -> pd.DataFrame:
-        return self._series(series.monthly_trend, ind)
+        return self._trends[ind.id]
 
     def _annual(self, ind: Indicator) -> pd.DataFrame:
-        return self._series(series.annual_trend_table, ind)
+        return self._annuals[ind.id]
 
     def _benchmarks(self, ind: Indicator) -> pd.DataFrame | None:
         return cached_benchmark_table(self.store, self.params, ind, self.month)
@@ -106,8 +126,9 @@ class AreaPage:
         explained."""
         trend = self._trend(ind)
         table = series.thirteen_month_table(
-            self.store, self.params, ind.id, self.month, self.org, self.cohort, trend=trend, atoms=self._atoms
-        )
+            self.store, self.params, ind.id, self.month, self.org, self.cohort,
+            trend=trend, atoms=self._atoms, in_month=self._in_month.get(ind.id),
+        )  # fmt: skip
         why = ind.no_target_reason(self.month, (self.org, self.params.authority.org_unit(self.org).level))
         unrated = f" The figures are shown without a RAG rating: {why}." if why else ""
         return [
@@ -226,19 +247,16 @@ class AreaPage:
 
         if ind is None:
             return None
-        near = explore_org_units(self.params, self.org)
-        cohort = ind.cohort or self.cohort
-        if self.store.latest([ind.id], near, [cohort], self.month - 12, self.month).empty:
+        chart = explorable_trend(self.store, self.params, ind.id, month_text(self.month), self.org, self.cohort)
+        if chart is None:
+            near = explore_org_units(self.params, self.org)
             return [
                 Text(
                     f"### Explore by org unit\n\nNo figures for {ind.title.lower()} at {', '.join(near)} "
                     "in the last 13 months: nothing to explore here."
                 )
             ]
-        return [
-            Text(f"### Explore by org unit\n\n{ind.title}: pick an org unit and a window to compare."),
-            explorable_trend(self.store, self.params, ind.id, month_text(self.month), self.org, self.cohort),
-        ]
+        return [Text(f"### Explore by org unit\n\n{ind.title}: pick an org unit and a window to compare."), chart]
 
     # --- cohorts and breakdowns --------------------------------------------------------------
     def cohort_comparison(self) -> list | None:

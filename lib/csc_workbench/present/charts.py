@@ -43,6 +43,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from csc_workbench.assess.regional import funnel_limits
 from csc_workbench.bands import Margin
 from csc_workbench.config.catalogue import Indicator, Polarity, RangeBands, ThresholdBands, ToleranceBands, Unit
 from csc_workbench.periods import financial_year_start, month_label, month_text, parse_month
@@ -51,6 +52,7 @@ __all__ = [
     "BAND_OPACITY",
     "CHART_WIDTH",
     "MAX_ROWS",
+    "QUARTILE_WORDS",
     "RAG_COLOURS",
     "RAG_LABELS",
     "RAG_SHAPES",
@@ -60,9 +62,14 @@ __all__ = [
     "bands_for",
     "breakdown_chart",
     "chart_data_rows",
-    "control_limits",
+    "council_funnel_chart",
     "funnel_plot",
+    "funnel_verdict",
     "neighbour_bar_chart",
+    "ordinal",
+    "rank_text",
+    "rank_trend_chart",
+    "ranking_chart",
     "small_multiples",
     "to_png",
     "to_svg",
@@ -96,8 +103,6 @@ FUNNEL_FLAGS: dict[str, tuple[str, str]] = {
     "Outside 99.8% limits": ("#0072B2", "triangle-up"),
 }
 
-#: Z values of the funnel plot control limits (two-sided 95% and 99.8%).
-Z_95, Z_998 = 1.96, 3.09
 
 #: A chart is for aggregates: a frame longer than this is refused ("aggregate before charting").
 MAX_ROWS = 5000
@@ -1210,12 +1215,78 @@ def _describe_multiples(
 # --- funnel plot --------------------------------------------------------------------------
 
 
-def control_limits(p: float, n: Any, z: float, scale: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper control limits of a proportion ``p`` (0 to 1) at denominators ``n``,
-    by the normal approximation p ± z·sqrt(p(1-p)/n), scaled and clipped to [0, scale]."""
-    n = np.asarray(n, dtype=float)
-    spread = z * np.sqrt(p * (1 - p) / n)
-    return np.clip((p - spread) * scale, 0, scale), np.clip((p + spread) * scale, 0, scale)
+def _funnel_limit_rows(grid: np.ndarray, limits: pd.DataFrame) -> list[dict[str, Any]]:
+    """A funnel's four limit lines (:func:`~csc_workbench.assess.regional.funnel_limits` on
+    ``grid``) as rows to draw; points without a limit are left out."""
+    return [
+        {"n": float(g), "level": level, "series": f"{level} {side}", "limit": float(v)}
+        for level, suffix in (("95%", "95"), ("99.8%", "998"))
+        for side in ("lower", "upper")
+        for g, v in zip(grid, limits[f"{side}_{suffix}"], strict=True)
+        if not _missing(v)
+    ]
+
+
+def _funnel_layers(
+    limit_rows: list[dict[str, Any]], centre: dict[str, Any], points: pd.DataFrame, name: tuple[str, str],
+    x: alt.X, y: Any, axis_title: str, centre_title: str, limits_title: str,
+) -> list[alt.Chart]:  # fmt: skip
+    """A funnel plot's limit lines, its centre (``centre``: ``label`` and ``overall``) ruled and
+    labelled, and its points flagged by colour and shape. ``points``: the ``name`` column (field,
+    tooltip title), numerator, denominator, value, flag, place (in words), limits_95, limits_998;
+    ``y`` makes the value axis' encoding of a field."""
+    field, title = name
+    flags = [f for f in FUNNEL_FLAGS if f in set(points["flag"])]
+    return [
+        alt.Chart(_data(limit_rows))
+        .mark_line(color=GAP_COLOUR, strokeWidth=1.2, clip=True)
+        .encode(
+            x=x,
+            y=y("limit"),
+            detail="series:N",
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[6, 4], [1, 0]]),
+                legend=alt.Legend(title=limits_title, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Limit"),
+                alt.Tooltip("n:Q", title="Denominator", format=",.0f"),
+                alt.Tooltip("limit:Q", title=axis_title, format=",.1f"),
+            ],
+        ),
+        alt.Chart(_data([centre]))
+        .mark_rule(color=TARGET_COLOUR, size=1.5)
+        .encode(y=y("overall"), tooltip=[alt.Tooltip("label:N", title=centre_title)]),
+        alt.Chart(_data([centre]))
+        .mark_text(x=4, align="left", baseline="bottom", dy=-3, fontSize=10, color=TARGET_COLOUR)
+        .encode(y=y("overall"), text="label:N"),
+        alt.Chart(_data(points.rename(columns={"denominator": "n"})))
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(
+            x=x,
+            y=y("value"),
+            color=alt.Color(
+                "flag:N",
+                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][0] for f in flags]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "flag:N",
+                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][1] for f in flags]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{field}:N", title=title),
+                alt.Tooltip("value:Q", title=axis_title, format=",.1f"),
+                alt.Tooltip("numerator:Q", title="Numerator", format=",.0f"),
+                alt.Tooltip("n:Q", title="Denominator", format=",.0f"),
+                alt.Tooltip("place:N", title="Position"),
+                alt.Tooltip("limits_95:N", title="95% limits"),
+                alt.Tooltip("limits_998:N", title="99.8% limits"),
+            ],
+        ),
+    ]
 
 
 def _funnel_grid(denominators: np.ndarray, points: int = 80) -> np.ndarray:
@@ -1277,14 +1348,18 @@ def funnel_plot(
 
     ``frame``: ``org_unit``, ``numerator``, ``denominator`` (a proportion: numerator <=
     denominator). Rate = scale * numerator / denominator. The limits surround the overall rate
-    (``overall_rate`` in rate units, else sum of numerators / sum of denominators) at 95% (z =
-    1.96) and 99.8% (z = 3.09), computed on a grid of denominators that includes every unit's
-    own. The rate axis is fitted to the units and their limits. Units outside the limits are
+    (``overall_rate`` in rate units, else sum of numerators / sum of denominators) at 95% and
+    99.8%, exact binomial limits (:func:`csc_workbench.assess.regional.funnel_limits`, after
+    Spiegelhalter 2005: lopsided and never below zero for small denominators, where the normal
+    approximation is symmetric and too narrow above), computed on a grid of denominators that
+    includes every unit's own (a grid point between whole numbers takes the nearest one's
+    limits). The rate axis is fitted to the units and their limits. Units outside the limits are
     flagged by colour, shape and tooltip, and labelled where a label fits without covering
     another (the furthest out first; the others are named in the subtitle); units within the
     limits carry no label. Units with a denominator of 0 (or no figures) are left out and listed
     in the subtitle. ``width`` is the whole chart's.
     """
+
     title = _check_title(title)
     _require(frame, ("org_unit", "numerator", "denominator"), "funnel_plot")
     if scale <= 0:
@@ -1314,8 +1389,9 @@ def funnel_plot(
         raise ValueError(f"funnel_plot: the overall rate {p * scale:g} is outside 0 to {scale:g}")
     n = work["denominator"].to_numpy()
     work["rate"] = scale * work["numerator"] / work["denominator"]
-    lo95, hi95 = control_limits(p, n, Z_95, scale)
-    lo998, hi998 = control_limits(p, n, Z_998, scale)
+    own_limits = funnel_limits(n, p * scale, scale, kind="binomial")
+    lo95, hi95 = own_limits["lower_95"].to_numpy(), own_limits["upper_95"].to_numpy()
+    lo998, hi998 = own_limits["lower_998"].to_numpy(), own_limits["upper_998"].to_numpy()
     rate = work["rate"].to_numpy()
     outside998 = (rate < lo998) | (rate > hi998)
     outside95 = ((rate < lo95) | (rate > hi95)) & ~outside998
@@ -1330,76 +1406,22 @@ def funnel_plot(
     work["limits_998"] = [f"{_number(a)} to {_number(b)}" for a, b in zip(lo998, hi998, strict=True)]
 
     grid = _funnel_grid(n)
-    limit_rows = []
-    for level, z in (("95%", Z_95), ("99.8%", Z_998)):
-        lower, upper = control_limits(p, grid, z, scale)
-        for side_name, values in (("lower", lower), ("upper", upper)):
-            limit_rows += [
-                {"n": float(g), "level": level, "side": side_name, "series": f"{level} {side_name}", "limit": float(v)}
-                for g, v in zip(grid, values, strict=True)
-            ]
-    limits = pd.DataFrame(limit_rows)
+    limit_rows = _funnel_limit_rows(grid, funnel_limits(grid, p * scale, scale, kind="binomial"))
     axis_title = _axis_title(unit)
     # the axis holds the units and their limits (the funnel's mouth left of the smallest unit is cut)
-    axis = _value_axis([*work["rate"], p * scale, *limits.loc[limits["n"] >= n.min(), "limit"]], percent=scale == 100)
+    near = [r["limit"] for r in limit_rows if r["n"] >= n.min()]
+    axis = _value_axis([*work["rate"], p * scale, *near], percent=scale == 100)
     y_axis = alt.Axis(values=axis.ticks)
     y_scale = alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False)
     x_low, x_high = float(grid.min()), float(grid.max())
     x = alt.X("n:Q", title=denominator_title, scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False))
     overall = [{"label": f"Overall rate {_fmt(p * scale, unit)}", "overall": p * scale}]
-    layers: list[alt.Chart] = [
-        alt.Chart(_data(limits))
-        .mark_line(color=GAP_COLOUR, strokeWidth=1.2, clip=True)
-        .encode(
-            x=x,
-            y=alt.Y("limit:Q", title=axis_title, scale=y_scale, axis=y_axis),
-            detail="series:N",
-            strokeDash=alt.StrokeDash(
-                "level:N",
-                scale=alt.Scale(domain=["95%", "99.8%"], range=[[6, 4], [1, 0]]),
-                legend=alt.Legend(title="Control limits", orient="bottom"),
-            ),
-            tooltip=[alt.Tooltip("series:N", title="Limit"), alt.Tooltip("n:Q", format=",.0f"), "limit:Q"],
-        ),
-        alt.Chart(_data(overall))
-        .mark_rule(color=TARGET_COLOUR, size=1.5)
-        .encode(
-            y=alt.Y("overall:Q", title=axis_title, scale=y_scale, axis=y_axis),
-            tooltip=[alt.Tooltip("label:N", title="Overall")],
-        ),
-        alt.Chart(_data(overall))
-        .mark_text(x=4, align="left", baseline="bottom", dy=-3, fontSize=10, color=TARGET_COLOUR)
-        .encode(y=alt.Y("overall:Q", title=axis_title, scale=y_scale, axis=y_axis), text="label:N"),
-    ]
-    flags = [f for f in FUNNEL_FLAGS if f in set(work["flag"])]
-    point_data = work[["org_unit", "numerator", "denominator", "rate", "flag", "position", "limits_95", "limits_998"]]
-    layers.append(
-        alt.Chart(_data(point_data.rename(columns={"denominator": "n"})))
-        .mark_point(filled=True, size=70, opacity=1)
-        .encode(
-            x=x,
-            y=alt.Y("rate:Q", title=axis_title, scale=y_scale, axis=y_axis),
-            color=alt.Color(
-                "flag:N",
-                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][0] for f in flags]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            shape=alt.Shape(
-                "flag:N",
-                scale=alt.Scale(domain=flags, range=[FUNNEL_FLAGS[f][1] for f in flags]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("org_unit:N", title="Org unit"),
-                alt.Tooltip("rate:Q", title=axis_title, format=",.1f"),
-                alt.Tooltip("numerator:Q", format=",.0f"),
-                alt.Tooltip("n:Q", title="denominator", format=",.0f"),
-                alt.Tooltip("position:N", title="Flag"),
-                alt.Tooltip("limits_95:N", title="95% limits"),
-                alt.Tooltip("limits_998:N", title="99.8% limits"),
-            ],
-        )
-    )
+    points = work[["org_unit", "numerator", "denominator", "rate", "flag", "position", "limits_95", "limits_998"]]
+    layers: list[alt.Chart] = _funnel_layers(
+        limit_rows, overall[0], points.rename(columns={"rate": "value", "position": "place"}), ("org_unit", "Org unit"),
+        x, lambda field: alt.Y(f"{field}:Q", title=axis_title, scale=y_scale, axis=y_axis), axis_title,
+        centre_title="Overall", limits_title="Control limits",
+    )  # fmt: skip
 
     # labels for the units outside the limits, the furthest out first, where they fit
     plot = (width - 70.0, float(height))  # the rate axis takes about 70 px of the width
@@ -1743,3 +1765,503 @@ def chart_data_rows(chart: alt.TopLevelMixin | Mapping[str, Any]) -> int:
         return 0
 
     return total + walk(spec)
+
+
+# --- regional comparison ------------------------------------------------------------------
+
+#: A council's quartile among the region's councils (1 = the best quarter), in words.
+QUARTILE_WORDS = {1: "best quarter", 2: "second quarter", 3: "third quarter", 4: "worst quarter"}
+#: The region's lines on a ranking: (colour, dash).
+_REGION_RULES = {"Regional figure": (_REGIONAL_COLOUR, [1, 0]), "Median": ("#8C510A", [6, 4])}
+#: The shading of the middle half of the councils' figures (first to third quartile).
+_MIDDLE_HALF_COLOUR = "#999999"
+_OTHER_COUNCILS = "Other councils"
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(rank: float, ranked: int, joint: bool = False) -> str:
+    """A place among the councils ranked: "3rd of 10", "joint 2nd of 10"."""
+    return f"{'joint ' if joint else ''}{ordinal(int(rank))} of {ranked}"
+
+
+def ranking_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    polarity: Polarity | str,
+    own: str | None = None,
+    regional: float | None = None,
+    median: float | None = None,
+    quartiles: tuple[float, float] | None = None,
+    width: int = CHART_WIDTH,
+    bar_height: int = 20,
+) -> alt.LayerChart:
+    """The councils of a region on one indicator, a horizontal bar each, best first.
+
+    ``frame``: ``council`` (as the page shows it: a name or "Council A"), ``value``, ``rank`` (1 =
+    best; tied councils share the better rank), ``quartile`` (1 = the best quarter) and ``reason``
+    (why a council has no value or rank), as :func:`csc_workbench.assess.regional.rank_councils`
+    gives them. Only an indicator with a better direction (``polarity`` high or low) is ranked.
+    ``own`` (the council reading) is drawn in the series colour, its name in bold and its bar's
+    label saying "this council", so that colour is never the only cue. ``regional`` (the region
+    as a whole) and ``median`` are rules with a key; ``quartiles`` (the first and third quartile
+    of the councils' figures) shade the middle half of the councils. Councils without a rank are
+    not drawn (never as zero) and are named, with the reason, in the subtitle. The bars start at
+    zero; long names are wrapped. ``width`` is the whole chart's.
+    """
+    title = _check_title(title)
+    _require(frame, ("council", "value", "rank", "quartile", "reason"), "ranking_chart")
+    polarity = _polarity(polarity)
+    if polarity not in ("high", "low"):
+        raise ValueError("ranking_chart: only an indicator where higher or lower is better is ranked")
+    names = [str(c) for c in frame["council"]]
+    if len(set(names)) != len(names):
+        raise ValueError("ranking_chart: a council appears twice")
+    if own is not None and own not in names:
+        raise ValueError(f"ranking_chart: the council {own!r} is not in the frame")
+    work = pd.DataFrame(
+        {
+            "council": names,
+            "value": pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "rank": pd.to_numeric(frame["rank"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "quartile": pd.to_numeric(frame["quartile"], errors="coerce").to_numpy(dtype=float, copy=True),
+            "reason": [None if _missing(r) else str(r) for r in frame["reason"]],
+        }
+    )
+    shown = work["value"].notna() & work["rank"].notna()
+    absent, drawn = work[~shown], work[shown].sort_values(["rank", "council"], kind="stable").reset_index(drop=True)
+    if drawn.empty:
+        raise ValueError("ranking_chart: no council has a ranked figure")
+    ranked = len(drawn)
+    ties = drawn["rank"].map(drawn["rank"].value_counts())
+    drawn["place"] = [rank_text(r, ranked, n > 1) for r, n in zip(drawn["rank"], ties, strict=True)]
+    drawn["quarter"] = [QUARTILE_WORDS.get(int(q), "") if not _missing(q) else "" for q in drawn["quartile"]]
+    drawn["group"] = [c if c == own else _OTHER_COUNCILS for c in drawn["council"]]
+    drawn["label"] = [
+        _fmt(v, unit) + (", this council" if c == own else "")
+        for c, v in zip(drawn["council"], drawn["value"], strict=True)
+    ]
+    order = list(drawn["council"])
+    axis_title = _axis_title(unit)
+    lines = {label: float(v) for label, v in (("Regional figure", regional), ("Median", median)) if not _missing(v)}
+    middle = None if quartiles is None or any(_missing(q) for q in quartiles) else tuple(map(float, quartiles))
+    axis = _value_axis([*drawn["value"], *lines.values(), *(middle or ())], percent=_is_percent(unit), bar=True)
+    x_scale = alt.Scale(domain=[axis.low, axis.high], nice=False)
+    x = alt.X("value:Q", title=axis_title, scale=x_scale, axis=alt.Axis(values=axis.ticks))
+    bold = f"datum.value == {json.dumps(own)} ? 'bold' : 'normal'"
+    wrapped = _wrap_labels(order, NAME_WIDTH)
+    y = alt.Y(
+        "council:N",
+        sort=order,
+        title="Council",
+        scale=alt.Scale(domain=order),
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=0, **({"labelExpr": wrapped} if wrapped else {})),
+    )
+    layers: list[alt.Chart] = []
+    if middle is not None:
+        row = {
+            "low": middle[0],
+            "high": middle[1],
+            "label": f"Middle half of the councils: {_fmt(middle[0], unit)} to {_fmt(middle[1], unit)}",
+        }
+        layers.append(
+            alt.Chart(_data([row]))
+            .mark_rect(color=_MIDDLE_HALF_COLOUR, opacity=BAND_OPACITY)
+            .encode(
+                x=alt.X("low:Q", title=axis_title, scale=x_scale),
+                x2="high:Q",
+                tooltip=[alt.Tooltip("label:N", title="Quartiles")],
+            )
+        )
+    groups = [g for g in (own, _OTHER_COUNCILS) if g is not None and g in set(drawn["group"])]
+    bar_data = drawn[["council", "value", "place", "quarter", "group", "label"]]
+    layers += [
+        alt.Chart(_data(bar_data))
+        .mark_bar()
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "group:N",
+                scale=alt.Scale(domain=groups, range=[SERIES_COLOUR if g == own else OTHER_COLOUR for g in groups]),
+                legend=alt.Legend(title=None, orient="bottom", padding=8) if own in groups else None,
+            ),
+            tooltip=[
+                alt.Tooltip("council:N", title="Council"),
+                alt.Tooltip("value:Q", title=axis_title, format=_value_format(unit)),
+                alt.Tooltip("place:N", title="Rank"),
+                alt.Tooltip("quarter:N", title="Quartile"),
+            ],
+        ),
+        alt.Chart(_data(bar_data))
+        .mark_text(
+            align="left",
+            baseline="middle",
+            dx=3,
+            fontSize=10,
+            fontWeight=alt.ExprRef(f"datum.group != {json.dumps(_OTHER_COUNCILS)} ? 'bold' : 'normal'"),
+        )
+        .encode(x=x, y=y, text="label:N"),
+    ]
+    if lines:
+        rows = [{"line": f"{k} {_fmt(v, unit)}", "value": v} for k, v in lines.items()]
+        domain = [r["line"] for r in rows]
+        kinds = [_REGION_RULES[k] for k in lines]
+        layers.append(
+            alt.Chart(_data(rows))
+            .mark_rule(size=2)
+            .encode(
+                x=x,
+                color=alt.Color(
+                    "line:N",
+                    scale=alt.Scale(domain=domain, range=[c for c, _ in kinds]),
+                    legend=alt.Legend(title="Region", orient="bottom"),
+                ),
+                strokeDash=alt.StrokeDash(
+                    "line:N",
+                    scale=alt.Scale(domain=domain, range=[d for _, d in kinds]),
+                    legend=alt.Legend(title="Region", orient="bottom"),
+                ),
+                tooltip=[alt.Tooltip("line:N", title="Region")],
+            )
+        )
+    subtitle = [f"Ranked best first ({_POLARITY_WORDS[polarity]})"]
+    if middle is not None:
+        subtitle.append(
+            f"Shaded: the middle half of the councils' figures, from the first quartile ({_fmt(middle[0], unit)}) "
+            f"to the third ({_fmt(middle[1], unit)})"
+        )
+    if not absent.empty:
+        subtitle.append("Not ranked: " + "; ".join(_with_reason(r.council, r.reason) for r in absent.itertuples()))
+    description = _describe_ranking(title, drawn, absent, own, unit, lines, middle)
+    wraps = max((len(textwrap.wrap(name, NAME_WIDTH)) for name in order), default=1)
+    chart = alt.layer(*layers).properties(
+        title=_title(title, subtitle),
+        description=description,
+        width=width,
+        height=max(max(bar_height, 12 * wraps + 6) * ranked, 60),
+        autosize=_FIT_WIDTH,
+    )
+    return chart.resolve_scale(color="independent", strokeDash="independent")
+
+
+def _describe_ranking(
+    title: str,
+    drawn: pd.DataFrame,
+    absent: pd.DataFrame,
+    own: str | None,
+    unit: str | Unit,
+    lines: Mapping[str, float],
+    middle: tuple[float, ...] | None,
+) -> str:
+    text = f"{title}: {_plural(len(drawn), 'council')} ranked, 1 = best"
+    mine = drawn[drawn["council"] == own]
+    if not mine.empty:
+        row = mine.iloc[0]
+        quarter = f", in the {row['quarter']}" if row["quarter"] else ""
+        text += f"; {own} {_fmt(row['value'], unit)}, {row['place']}{quarter}"
+    elif own is not None:
+        text += f"; {own} is not ranked"
+    best, worst = drawn.iloc[0], drawn.iloc[-1]
+    text += (
+        f"; best {best['council']} {_fmt(best['value'], unit)}, last {worst['council']} {_fmt(worst['value'], unit)}"
+    )
+    if lines:
+        text += "; " + ", ".join(f"{k.lower()} {_fmt(v, unit)}" for k, v in lines.items())
+    if middle is not None:
+        text += f"; the middle half of the councils from {_fmt(middle[0], unit)} to {_fmt(middle[1], unit)}"
+    text += "."
+    if not absent.empty:
+        text += " Not ranked: " + _join([_with_reason(r.council, r.reason) for r in absent.itertuples()]) + "."
+    return text
+
+
+def _funnel_flag(position: str) -> str:
+    """A council's place in the funnel, as :func:`csc_workbench.assess.regional.funnel_positions`
+    words it, as the chart flags it."""
+    within, out95, out998 = FUNNEL_FLAGS
+    return out998 if "99.8%" in position else out95 if "95%" in position else within
+
+
+def funnel_verdict(position: str, polarity: Polarity | str | None) -> str:
+    """Whether a council outside the funnel's limits is "better" or "worse" than the region, by
+    the indicator's polarity; "" within the limits or for an indicator without a better direction.
+    ``position`` as :func:`csc_workbench.assess.regional.funnel_positions` words it ("above the
+    99.8% limit")."""
+    better = {"high": "above", "low": "below"}.get(_polarity(polarity))
+    if better is None or not position.endswith("limit"):
+        return ""
+    return "better" if position.startswith(better) else "worse"
+
+
+def council_funnel_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | Unit,
+    overall: float,
+    scale: float,
+    kind: str,
+    own: str | None = None,
+    polarity: Polarity | str | None = None,
+    denominator_title: str = "Denominator (number of children)",
+    width: int = CHART_WIDTH,
+    height: int = 320,
+) -> alt.LayerChart:
+    """The councils of a region against their size, within exact funnel limits around the region.
+
+    ``frame``: ``council``, ``numerator``, ``denominator`` and ``value`` (in the indicator's units).
+    ``overall`` is the regional figure the funnel surrounds; ``kind`` is "binomial" for a
+    percentage (``scale`` 100) and "poisson" for a rate per 10,000 children (``scale`` 10,000).
+    The 95% and 99.8% limits are exact (:func:`csc_workbench.assess.regional.funnel_limits`), drawn
+    on a grid of denominators holding every council's own, and each council's place is worked out
+    at its own denominator (:func:`~csc_workbench.assess.regional.funnel_positions`). Councils
+    outside the limits are flagged by colour, shape and tooltip; those outside the 99.8% limits are
+    labelled where a label fits (the furthest out first; the others named in the subtitle). ``own``
+    (the council reading) is ringed and always labelled. Where ``polarity`` has a better
+    direction, the tooltip and the text alternative say whether a council outside the limits is
+    better or worse than the region. Councils without a value or with a denominator of 0 are left
+    out and named in the subtitle. ``width`` is the whole chart's.
+    """
+    from csc_workbench.assess.regional import funnel_positions
+
+    title = _check_title(title)
+    _require(frame, ("council", "numerator", "denominator", "value"), "council_funnel_chart")
+    if kind not in ("binomial", "poisson"):
+        raise ValueError(f"council_funnel_chart: kind must be 'binomial' or 'poisson', not {kind!r}")
+    if _missing(overall):
+        raise ValueError("council_funnel_chart: a funnel needs the regional figure")
+    polarity = _polarity(polarity)
+    work = pd.DataFrame(
+        {
+            "council": [str(c) for c in frame["council"]],
+            **{
+                c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float, copy=True)
+                for c in ("numerator", "denominator", "value")
+            },
+        }
+    )
+    placed = funnel_positions(work, float(overall), scale, kind)
+    usable = placed["position"].notna()
+    left_out, work = placed[~usable], placed[usable].reset_index(drop=True)
+    if work.empty:
+        raise ValueError("council_funnel_chart: no council has a value and a denominator above zero")
+    *_, out998 = FUNNEL_FLAGS
+    work["flag"] = [_funnel_flag(p) for p in work["position"]]
+    verdicts = [funnel_verdict(p, polarity) for p in work["position"]]
+    work["place"] = [f"{p} ({v} than the region)" if v else p for p, v in zip(work["position"], verdicts, strict=True)]
+    work["side"] = [p.split()[0] + (f" ({v})" if v else "") for p, v in zip(work["position"], verdicts, strict=True)]
+    work["limits_95"] = [
+        f"{_number(a)} to {_number(b)}" for a, b in zip(work["lower_95"], work["upper_95"], strict=True)
+    ]
+    work["limits_998"] = [
+        f"{_number(a)} to {_number(b)}" for a, b in zip(work["lower_998"], work["upper_998"], strict=True)
+    ]
+    n = work["denominator"].to_numpy()
+    grid = _funnel_grid(n)
+    limit_rows = _funnel_limit_rows(grid, funnel_limits(grid, float(overall), scale, kind))
+    axis_title = _axis_title(unit)
+    near = [r["limit"] for r in limit_rows if r["n"] >= n.min()]  # the funnel's mouth left of the smallest is cut
+    axis = _value_axis([*work["value"], float(overall), *near], percent=_is_percent(unit))
+    y_scale = alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False)
+    y_axis = alt.Axis(values=axis.ticks)
+    x_low, x_high = float(grid.min()), float(grid.max())
+    x = alt.X("n:Q", title=denominator_title, scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False))
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", title=axis_title, scale=y_scale, axis=y_axis)
+
+    region = [{"label": f"Region {_fmt(float(overall), unit)}", "overall": float(overall)}]
+    points = work[["council", "numerator", "denominator", "value", "flag", "place", "limits_95", "limits_998"]]
+    layers = _funnel_layers(
+        limit_rows, region[0], points, ("council", "Council"), x, y, axis_title,
+        centre_title="Regional figure", limits_title="Limits",
+    )  # fmt: skip
+    mine = work[work["council"] == own]
+    if not mine.empty:
+        layers.append(
+            alt.Chart(_data(mine[["council", "denominator", "value"]].rename(columns={"denominator": "n"})))
+            .mark_point(shape="circle", size=260, filled=False, strokeWidth=2, color=TARGET_COLOUR)
+            .encode(x=x, y=y("value"), tooltip=[alt.Tooltip("council:N", title="This council")])
+        )
+
+    # labels: the council reading first, then those outside the 99.8% limits, the furthest out first
+    plot = (width - 70.0, float(height))  # the value axis takes about 70 px of the width
+
+    def pixels(denominator: float, value: float) -> tuple[float, float]:
+        return (
+            (denominator - x_low) / (x_high - x_low) * plot[0],
+            (axis.high - value) / (axis.high - axis.low) * plot[1],
+        )
+
+    spread = (work["upper_998"] - work["lower_998"]).where(lambda s: s > 0)
+    far = ((work["value"] - float(overall)).abs() / spread).fillna(0.0)
+    outside = work["flag"] == out998
+    chosen = work.assign(_own=work["council"] != own, _far=-far)[(work["council"] == own) | outside]
+    chosen = chosen.sort_values(["_own", "_far"], kind="stable")
+    overall_y = pixels(x_low, float(overall))[1]
+    reserved = [(0.0, overall_y - 3 - LABEL_HEIGHT, 4 + len(region[0]["label"]) * _CHAR_WIDTH, overall_y - 3)]
+    places = _place_labels(
+        [(c, *pixels(d, v)) for c, d, v in zip(chosen["council"], chosen["denominator"], chosen["value"], strict=True)],
+        [pixels(d, v) for d, v in zip(work["denominator"], work["value"], strict=True)],
+        plot,
+        reserved,
+    )
+    labelled: dict[str, list[dict]] = {"left": [], "right": []}
+    leaders, unlabelled = [], []
+    for row, place in zip(chosen.itertuples(index=False), places, strict=True):
+        if place is None:
+            if row.flag == out998:
+                unlabelled.append(row.council)
+            continue
+        px, py, align = place
+        at = {"n": x_low + px / plot[0] * (x_high - x_low), "value": axis.high - py / plot[1] * (axis.high - axis.low)}
+        labelled[align].append({"council": row.council, "bold": row.council == own, **at})
+        if abs(py - pixels(row.denominator, row.value)[1]) > 1:  # nudged: a line to its point
+            leaders.append({"n": row.denominator, "value": row.value, "n_label": at["n"], "value_label": at["value"]})
+    if leaders:
+        layers.append(
+            alt.Chart(_data(leaders))
+            .mark_rule(color=GAP_COLOUR, size=0.8)
+            .encode(x=x, y=y("value"), x2="n_label:Q", y2="value_label:Q")
+        )
+    for align, rows in labelled.items():
+        if rows:
+            layers.append(
+                alt.Chart(_data(rows))
+                .mark_text(
+                    align=align,
+                    baseline="middle",
+                    fontSize=10,
+                    fontWeight=alt.ExprRef("datum.bold ? 'bold' : 'normal'"),
+                )
+                .encode(x=x, y=y("value"), text="council:N")
+            )
+    subtitle = [f"Exact limits (95% and 99.8%) around the regional figure of {_fmt(float(overall), unit)}"]
+    if own is not None and not mine.empty:
+        subtitle.append(f"{own} is ringed")
+    if unlabelled:
+        subtitle.append(f"Also outside the 99.8% limits (no room for a label): {_and(unlabelled)}")
+    if not left_out.empty:
+        subtitle.append("Left out (no figure, or a denominator of 0): " + _and(list(left_out["council"])))
+    description = _describe_council_funnel(title, work, left_out, float(overall), unit, own)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle), description=description, width=width, height=height, autosize=_FIT_WIDTH
+    )
+
+
+def _describe_council_funnel(
+    title: str, work: pd.DataFrame, left_out: pd.DataFrame, overall: float, unit: str | Unit, own: str | None
+) -> str:
+    within, out95, out998 = FUNNEL_FLAGS
+    text = f"{title}: {_plural(len(work), 'council')} against the regional figure of {_fmt(overall, unit)}"
+    mine = work[work["council"] == own]
+    if not mine.empty:
+        row = mine.iloc[0]
+        text += f"; {own} {_fmt(row['value'], unit)}, {row['place']}"
+    for flag, words in ((out998, "outside the 99.8% limits"), (out95, "outside the 95% limits only")):
+        rows = work[work["flag"] == flag]
+        if not rows.empty:
+            names = [f"{r.council} {r.side}" if flag == out998 else r.council for r in rows.itertuples()]
+            text += f"; {_plural(len(rows), 'council')} {words} ({_join(names)})"
+    if (work["flag"] == within).all():
+        text += "; every council is within the 95% limits"
+    text += "."
+    if not left_out.empty:
+        text += f" Left out, with no figure or a denominator of 0: {_join(list(left_out['council']))}."
+    return text
+
+
+def rank_trend_chart(
+    frame: pd.DataFrame, *, title: str, council: str, width: int = CHART_WIDTH, height: int = 220
+) -> alt.LayerChart:
+    """A council's rank among the region's councils month by month, rank 1 (the best) at the top.
+
+    ``frame``: one row per month with ``month`` ("YYYY-MM" or a month index), ``rank`` (missing
+    where the council was not ranked), ``ranked`` (how many councils were ranked that month) and
+    ``note`` (why the council has no rank, where it has none). Months absent between the first
+    and last are shown as missing. The rank axis runs from 1 at the top to the most councils
+    ranked in any month at the bottom, in whole numbers. Months without a rank are gaps in the
+    line, marked by a dotted rule whose tooltip gives the reason, each reason said once in the
+    subtitle. ``width`` is the whole chart's.
+    """
+    title = _check_title(title)
+    _require(frame, ("month", "rank", "ranked", "note"), "rank_trend_chart")
+    rank = pd.to_numeric(frame["rank"], errors="coerce").to_numpy(dtype=float, copy=True)
+    months = [_month_index(m) for m in frame["month"]]
+    series = pd.DataFrame(
+        {
+            "month": [month_text(m) for m in months],
+            "value": rank,
+            "status": [OK if not math.isnan(r) else "missing" for r in rank],
+            "note": [
+                None if not math.isnan(r) or _missing(n) else str(n) for r, n in zip(rank, frame["note"], strict=True)
+            ],
+        }
+    )
+    data = _trend_frame(series, "rank_trend_chart")
+    if data.empty:
+        raise ValueError("rank_trend_chart: the frame has no months")
+    counts = dict(zip(months, pd.to_numeric(frame["ranked"], errors="coerce"), strict=True))
+    data["ranked"] = [counts.get(int(m), math.nan) for m in data["period"]]
+    data["place"] = [
+        rank_text(r, int(n)) if ok else None for r, n, ok in zip(data["value"], data["ranked"], data["ok"], strict=True)
+    ]
+    if not data["ok"].any():
+        raise ValueError(f"rank_trend_chart: {council} has no rank in any month")
+    bottom = int(max(data["ranked"].max(), data["value"].max()))
+    step = max(1, math.ceil(bottom / 10))
+    ticks = sorted({1, *range(step, bottom + 1, step)})
+    y = alt.Y(
+        "value:Q",
+        title="Rank (1 = best)",
+        scale=alt.Scale(domain=[1, max(bottom, 2)], reverse=True, nice=False, zero=False),
+        axis=alt.Axis(values=ticks, format="d"),
+    )
+    labels = list(data["month_label"])
+    x = _x_month(labels)
+    ok_rows = data[data["ok"]]
+    tooltip = [alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("place:N", title="Rank")]
+    layers: list[alt.Chart] = [
+        alt.Chart(_data(ok_rows[["month_label", "value", "segment"]]))
+        .mark_line(color=SERIES_COLOUR, strokeWidth=2)
+        .encode(x=x, y=y, detail="segment:N"),
+        alt.Chart(_data(ok_rows[["month_label", "value", "place"]]))
+        .mark_point(filled=True, size=60, opacity=1, color=SERIES_COLOUR)
+        .encode(x=x, y=y, tooltip=tooltip),
+    ]
+    gaps = data[~data["ok"]]
+    if not gaps.empty:
+        layers.append(
+            alt.Chart(_data(gaps[["month_label", "reason"]]))
+            .mark_rule(strokeDash=[1, 3], color=GAP_COLOUR, size=1)
+            .encode(
+                x=x, tooltip=[alt.Tooltip("month_label:O", title="Month"), alt.Tooltip("reason:N", title="No rank")]
+            )
+        )
+    subtitle = ["Rank 1 is the best, at the top", *(line.replace("No figure", "No rank") for line in _gap_lines(gaps))]
+    description = _describe_rank_trend(title, data, council)
+    return alt.layer(*layers).properties(
+        title=_title(title, subtitle), description=description, width=width, height=height, autosize=_FIT_WIDTH
+    )
+
+
+def _describe_rank_trend(title: str, data: pd.DataFrame, council: str) -> str:
+    ok_rows = data[data["ok"]]
+    first, last = data["month_label"].iloc[0], data["month_label"].iloc[-1]
+    latest, earliest = ok_rows.iloc[-1], ok_rows.iloc[0]
+    text = f"{title}, {first} to {last}: {council} {latest['place']} in {latest['month_label']}"
+    if len(ok_rows) > 1:
+        text += f", from {earliest['place']} in {earliest['month_label']}"
+        best, worst = ok_rows.loc[ok_rows["value"].idxmin()], ok_rows.loc[ok_rows["value"].idxmax()]
+        text += f"; best {best['place']} ({best['month_label']}), lowest {worst['place']} ({worst['month_label']})"
+    gaps = data[~data["ok"]]
+    if not gaps.empty:
+        text += f"; no rank in {_plural(len(gaps), 'month')}"
+    return text + "."

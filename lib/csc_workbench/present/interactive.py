@@ -83,9 +83,10 @@ def explore_frame(
 def explorable_trend(
     store: Store, params: Params, indicator_id: str, month: str | int, org_unit: str | None = None,
     cohort: str = "all",
-) -> alt.Chart:  # fmt: skip
+) -> alt.Chart | None:  # fmt: skip
     """The last 13 months of an indicator for the org unit and those around it, with an org-unit
-    drop-down, a window radio and hover highlight bound in the page (no kernel needed)."""
+    drop-down, a window radio and hover highlight bound in the page (no kernel needed); None
+    where no window has a figure in those months (a small council may record none)."""
     end = parse_month(month) if isinstance(month, str) else int(month)
     ind = params.catalogue[indicator_id]
     frame = explore_frame(store, params, indicator_id, end, org_unit, cohort)
@@ -96,7 +97,7 @@ def explorable_trend(
         w for w in (WINDOW_LABELS[w] for w in explore_windows(params, indicator_id)) if w in set(frame["window"])
     ]
     if not windows:
-        raise ValueError(f"{indicator_id}: no figure in the last 13 months for {', '.join(units) or org_unit}")
+        return None
     title = _check_title(f"{ind.title}: explore by org unit and window, last 13 months")
     months = list(dict.fromkeys(frame.sort_values("month")["label"]))  # "Jun 2024", in time order
     pick_org = alt.param(name="pick_org", value=ALL, bind=alt.binding_select(options=[ALL, *units], name="Org unit: "))

@@ -126,6 +126,21 @@ def reuse_read_connections(reuse: bool = True) -> None:
             _READERS.popitem()[1].close()
 
 
+@contextmanager
+def read_connections_kept() -> Iterator[None]:
+    """:func:`reuse_read_connections` for the block only (for a process that reads a store many
+    times in a row and writes nothing, such as the pack's build); closed after it, unless they
+    were kept before it."""
+    if _REUSE_READERS:
+        yield
+        return
+    reuse_read_connections(True)
+    try:
+        yield
+    finally:
+        reuse_read_connections(False)
+
+
 class Store:
     """A DuckDB file of atoms. Cheap to create: connections are opened per operation."""
 
