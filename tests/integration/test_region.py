@@ -15,7 +15,7 @@ from csc_workbench.config import load_params
 from csc_workbench.config.catalogue import load_catalogue
 from csc_workbench.config.region import INPUTS, PARAMS, load_region
 from csc_workbench.demo.region import generate_region
-from csc_workbench.pack.region import run_region
+from csc_workbench.pack.region import cluster, run_region
 from csc_workbench.store.atoms import ATOM_COLUMNS, Store
 from csc_workbench.store.regional import CONTRIBUTION
 
@@ -121,3 +121,14 @@ def test_the_region_pack_draws_every_indicators_ranking_and_funnel(region_run) -
     assert text.count('class="cscw-chart') >= len(catalogue.areas)
     assert "funnel" in text.lower() and "rank" in text.lower()
     assert not any(c.name in text for c in region.councils[:2])  # letters: the region's pack names no council
+
+
+def test_given_a_schedulers_address_the_work_runs_on_that_cluster() -> None:
+    from distributed import LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as other,
+        cluster(scheduler=other.scheduler_address) as client,
+    ):
+        assert client.scheduler.address == other.scheduler_address
+        assert client.submit(len, "region").result() == 6
