@@ -1414,7 +1414,12 @@ def funnel_plot(
     y_axis = alt.Axis(values=axis.ticks)
     y_scale = alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False)
     x_low, x_high = float(grid.min()), float(grid.max())
-    x = alt.X("n:Q", title=denominator_title, scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False))
+    x = alt.X(
+        "n:Q",
+        title=denominator_title,
+        scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False),
+        axis=alt.Axis(tickCount=6, labelOverlap="greedy"),  # "12,500" is wide: labels never run together
+    )
     overall = [{"label": f"Overall rate {_fmt(p * scale, unit)}", "overall": p * scale}]
     points = work[["org_unit", "numerator", "denominator", "rate", "flag", "position", "limits_95", "limits_998"]]
     layers: list[alt.Chart] = _funnel_layers(
@@ -1776,6 +1781,8 @@ _REGION_RULES = {"Regional figure": (_REGIONAL_COLOUR, [1, 0]), "Median": ("#8C5
 #: The shading of the middle half of the councils' figures (first to third quartile).
 _MIDDLE_HALF_COLOUR = "#999999"
 _OTHER_COUNCILS = "Other councils"
+#: The other councils' dots: a grey with 4.5:1 contrast on white (a graphic needs 3:1, WCAG 1.4.11).
+_OTHER_DOTS = "#767676"
 
 
 def ordinal(n: int) -> str:
@@ -1802,7 +1809,7 @@ def ranking_chart(
     width: int = CHART_WIDTH,
     bar_height: int = 20,
 ) -> alt.LayerChart:
-    """The councils of a region on one indicator, a horizontal bar each, best first.
+    """The councils of a region on one indicator, a dot each on its row, best first.
 
     ``frame``: ``council`` (as the page shows it: a name or "Council A"), ``value``, ``rank`` (1 =
     best; tied councils share the better rank), ``quartile`` (1 = the best quarter) and ``reason``
@@ -1812,8 +1819,10 @@ def ranking_chart(
     label saying "this council", so that colour is never the only cue. ``regional`` (the region
     as a whole) and ``median`` are rules with a key; ``quartiles`` (the first and third quartile
     of the councils' figures) shade the middle half of the councils. Councils without a rank are
-    not drawn (never as zero) and are named, with the reason, in the subtitle. The bars start at
-    zero; long names are wrapped. ``width`` is the whole chart's.
+    not drawn (never as zero) and are named, with the reason, in the subtitle. The value axis is
+    fitted to the figures (councils often lie within a few points of each other, which bars from
+    zero would hide), and each dot is labelled with its figure, on its left near the axis' end;
+    long names are wrapped. ``width`` is the whole chart's.
     """
     title = _check_title(title)
     _require(frame, ("council", "value", "rank", "quartile", "reason"), "ranking_chart")
@@ -1851,7 +1860,9 @@ def ranking_chart(
     axis_title = _axis_title(unit)
     lines = {label: float(v) for label, v in (("Regional figure", regional), ("Median", median)) if not _missing(v)}
     middle = None if quartiles is None or any(_missing(q) for q in quartiles) else tuple(map(float, quartiles))
-    axis = _value_axis([*drawn["value"], *lines.values(), *(middle or ())], percent=_is_percent(unit), bar=True)
+    axis = _value_axis([*drawn["value"], *lines.values(), *(middle or ())], percent=_is_percent(unit))
+    # a label right of its dot, or left of it in the axis' last third (where it would run off the chart)
+    drawn["align"] = np.where(drawn["value"] > axis.low + (axis.high - axis.low) * 2 / 3, "right", "left")
     x_scale = alt.Scale(domain=[axis.low, axis.high], nice=False)
     x = alt.X("value:Q", title=axis_title, scale=x_scale, axis=alt.Axis(values=axis.ticks))
     bold = f"datum.value == {json.dumps(own)} ? 'bold' : 'normal'"
@@ -1881,16 +1892,22 @@ def ranking_chart(
         )
     groups = [g for g in (own, _OTHER_COUNCILS) if g is not None and g in set(drawn["group"])]
     bar_data = drawn[["council", "value", "place", "quarter", "group", "label"]]
+    legend = alt.Legend(title=None, orient="bottom", padding=8) if own in groups else None
     layers += [
         alt.Chart(_data(bar_data))
-        .mark_bar()
+        .mark_point(filled=True, size=120, opacity=1)
         .encode(
             x=x,
             y=y,
             color=alt.Color(
                 "group:N",
-                scale=alt.Scale(domain=groups, range=[SERIES_COLOUR if g == own else OTHER_COLOUR for g in groups]),
-                legend=alt.Legend(title=None, orient="bottom", padding=8) if own in groups else None,
+                scale=alt.Scale(domain=groups, range=[SERIES_COLOUR if g == own else _OTHER_DOTS for g in groups]),
+                legend=legend,
+            ),
+            shape=alt.Shape(
+                "group:N",
+                scale=alt.Scale(domain=groups, range=["diamond" if g == own else "circle" for g in groups]),
+                legend=None,  # the colour's key names the groups; the label says "this council"
             ),
             tooltip=[
                 alt.Tooltip("council:N", title="Council"),
@@ -1899,16 +1916,21 @@ def ranking_chart(
                 alt.Tooltip("quarter:N", title="Quartile"),
             ],
         ),
-        alt.Chart(_data(bar_data))
-        .mark_text(
-            align="left",
-            baseline="middle",
-            dx=3,
-            fontSize=10,
-            fontWeight=alt.ExprRef(f"datum.group != {json.dumps(_OTHER_COUNCILS)} ? 'bold' : 'normal'"),
-        )
-        .encode(x=x, y=y, text="label:N"),
     ]
+    for align, dx in (("left", 9), ("right", -9)):
+        side = drawn[drawn["align"] == align]
+        if not side.empty:
+            layers.append(
+                alt.Chart(_data(side[["council", "value", "group", "label"]]))
+                .mark_text(
+                    align=align,
+                    baseline="middle",
+                    dx=dx,
+                    fontSize=10,
+                    fontWeight=alt.ExprRef(f"datum.group != {json.dumps(_OTHER_COUNCILS)} ? 'bold' : 'normal'"),
+                )
+                .encode(x=x, y=y, text="label:N")
+            )
     if lines:
         rows = [{"line": f"{k} {_fmt(v, unit)}", "value": v} for k, v in lines.items()]
         domain = [r["line"] for r in rows]
@@ -2072,7 +2094,12 @@ def council_funnel_chart(
     y_scale = alt.Scale(domain=[axis.low, axis.high], nice=False, zero=False)
     y_axis = alt.Axis(values=axis.ticks)
     x_low, x_high = float(grid.min()), float(grid.max())
-    x = alt.X("n:Q", title=denominator_title, scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False))
+    x = alt.X(
+        "n:Q",
+        title=denominator_title,
+        scale=alt.Scale(domain=[x_low, x_high], nice=False, zero=False),
+        axis=alt.Axis(tickCount=6, labelOverlap="greedy"),  # "12,500" is wide: labels never run together
+    )
 
     def y(field: str) -> alt.Y:
         return alt.Y(f"{field}:Q", title=axis_title, scale=y_scale, axis=y_axis)
