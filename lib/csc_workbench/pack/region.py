@@ -11,7 +11,8 @@
 3. **pack**: the council's own pack with its regional section (its position among the region's
    councils), the kernels kept warm on each worker from one council's pack to the next;
 
-then the region's own pack. A council whose input or pack fails is reported with the stage and the
+then the region's own pack (a page per area of the region's catalogue, and an index of who
+contributed). A council whose input or pack fails is reported with the stage and the
 reason, and the others carry on. The cluster is a local one on this machine (a worker process per
 core) unless a scheduler address is given: then the same command runs on the machines of that
 cluster, which must see the region folder at the same path.
@@ -19,20 +20,23 @@ cluster, which must see the region folder at the same path.
 
 from __future__ import annotations
 
+import html
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from csc_workbench.config import load_params
+from csc_workbench.config.catalogue import load_catalogue
 from csc_workbench.config.region import INPUTS, OUTPUTS, PARAMS, STORE, Region, RegionCouncil
 from csc_workbench.pack.kernels import DRAWINGS, WarmKernels
-from csc_workbench.periods import parse_month
+from csc_workbench.periods import month_label, parse_month
 from csc_workbench.store.atoms import Store
 
 #: Months of each council's atoms the region holds: this financial year and the three before.
@@ -205,8 +209,6 @@ def run_region(
     the module notes); ``say`` tells the analyst of each council's failure as it happens."""
     from tqdm.auto import tqdm
 
-    from csc_workbench.pack.region_pack import build_region_pack
-
     started = time.perf_counter()
     timings: dict[str, float] = {}
     with cluster(scheduler, workers) as client, tqdm(
@@ -304,3 +306,89 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, WorkbenchError):
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+# --- the region's own pack -----------------------------------------------------------------
+#: The notebook of one area of the region's pack.
+REGION_NOTEBOOK = "region"
+
+
+def build_region_pack(
+    region: Region, month: str, councils: list[CouncilOutcome], notebooks_dir: Path | None = None
+) -> Path:
+    """Build and publish the region's pack for ``month``: a page per area of the region's
+    catalogue and an index saying which councils contributed this month, from the run's own
+    data; the path of its index. ``councils``: each council's outcome in this run."""
+    from csc_workbench.pack.html import PageHeader
+    from csc_workbench.pack.run import DEFAULT_NOTEBOOKS, Page, data_as_at, execute_page, finish_page, publish
+
+    index = parse_month(month)
+    notebooks_dir = notebooks_dir or DEFAULT_NOTEBOOKS
+    catalogue = load_catalogue(region.catalogue_path)
+    out = region.outputs
+    final, build = out / month, out / f".building-{month}"
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    as_at = data_as_at(Store(region.store_path), index)
+    header = PageHeader(region.name, month_label(index), as_at, region.synthetic, links=(("index.html", "Contents"),))
+    pages = [
+        Page(REGION_NOTEBOOK, region.name, f"region_{area}", f"{title}: the region's councils",
+             {"region_folder": str(region.folder), "month": month, "area": area}, area)
+        for area, title in catalogue.areas.items()
+    ]  # fmt: skip
+    results = []
+    with WarmKernels(drawings=out / DRAWINGS) as kernels:
+        for k, page in enumerate(pages):
+            results.append(finish_page(execute_page(page, notebooks_dir, build, kernels, first=k == 0), build, header))
+    if (build / "notebooks").is_dir() and not any((build / "notebooks").iterdir()):
+        (build / "notebooks").rmdir()  # each page's executed notebook is kept only if it failed
+    (build / "index.html").write_text(_index(region, header, month, results, councils), encoding="utf-8")
+    publish(build, final)
+    return final / "index.html"
+
+
+def _index(region: Region, header, month: str, results, councils: list[CouncilOutcome]) -> str:
+    """The region's index: its pages, and each council's part in this month's run."""
+    from csc_workbench.pack.html import stylesheet
+
+    pages = "".join(
+        f'<li><a href="{html.escape(r.html.name)}">{html.escape(r.page.title)}</a></li>'
+        if r.ok and r.html
+        else f"<li>{html.escape(r.page.title)}: not built ({html.escape((r.error or '').splitlines()[0][:300])})</li>"
+        for r in results
+    )
+    rows = "".join(
+        f"<tr><td>{html.escape(c.council)}</td><td>{_contributed(c)}</td><td>{_packed(c)}</td></tr>" for c in councils
+    )
+    head = replace(header, title=f"Regional comparison: {region.name}, {header.month_label}")
+    sharing = (
+        "The councils' figures are shown as letters (Council A, Council B, ...), as the region agreed; each "
+        "council's own pack names it."
+        if region.sharing == "letters"
+        else "Councils are named, as the region agreed."
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        f"<title>{html.escape(head.title)}</title>{stylesheet(head)}</head><body>{head.html()}<main>"
+        f"<p>Each council's monthly figures compared, indicator by indicator. {sharing} Counts below "
+        f"{region.suppress_below} are not shown.</p><h2>Pages</h2><ul>{pages}</ul>"
+        "<h2>Councils this month</h2>"
+        '<table class="cscw-index" border="1" cellpadding="4" style="border-collapse:collapse">'
+        "<thead><tr><th>Council</th><th>Figures given to the region</th><th>Its own pack</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></main></body></html>\n"
+    )
+
+
+def _contributed(council: CouncilOutcome) -> str:
+    if council.load is None:
+        return "none this month: its data could not be loaded"
+    as_at = council.load.data_as_at
+    return "yes" + (f", data as at {as_at.strftime('%d %B %Y').lstrip('0')}" if as_at else "")
+
+
+def _packed(council: CouncilOutcome) -> str:
+    if council.pack is None:
+        return "not built"
+    failed = len(council.failed_pages)
+    return f"{council.pages} pages" + (f", {failed} failed" if failed else "")
