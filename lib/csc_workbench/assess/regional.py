@@ -330,16 +330,6 @@ def suppress_small_counts(frame: pd.DataFrame, threshold: int, columns: Sequence
     return result
 
 
-def _letters(number: int) -> str:
-    """0 -> "A", 25 -> "Z", 26 -> "AA", as spreadsheet columns are named."""
-    text = ""
-    number += 1
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        text = chr(ord("A") + remainder) + text
-    return text
-
-
 def council_labels(
     councils: list[str], own: str | None, sharing: Literal["named", "letters"], seed: str = ""
 ) -> dict[str, str]:
@@ -357,7 +347,9 @@ def council_labels(
     if sharing != "letters":
         raise ValueError(f"council_labels: sharing must be 'named' or 'letters', not {sharing!r}")
     ordered = sorted(set(councils), key=lambda name: hashlib.sha256(f"{seed}\x00{name}".encode()).hexdigest())
-    labels = {council: f"Council {_letters(k)}" for k, council in enumerate(ordered)}
+    from openpyxl.utils import get_column_letter  # "Z", then "AA", as spreadsheet columns
+
+    labels = {council: f"Council {get_column_letter(k + 1)}" for k, council in enumerate(ordered)}
     if own is not None and own in councils:
         labels[own] = own
     return labels

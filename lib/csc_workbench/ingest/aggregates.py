@@ -25,6 +25,7 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from csc_workbench.config import Params
 from csc_workbench.config.authority import org_unit_populations
@@ -99,8 +100,8 @@ def read_aggregates(
     for i in (i for i, name in enumerate(header) if not name):
         for line in body.index[body[i].ne("")]:
             problems.append(
-                f"row {line}, column {_letter(i)}: a value under no header; is there a {DELIMITERS[read.delimiter]} "
-                "inside a value that is not in quotes?"
+                f"row {line}, column {get_column_letter(1 + i)}: a value under no header; is there a "
+                f"{DELIMITERS[read.delimiter]} inside a value that is not in quotes?"
             )
     if problems:
         raise InputError(str(path), problems)
@@ -207,16 +208,6 @@ def read_aggregates(
     if notes is not None:
         notes.extend(used_notes)
     return pd.DataFrame(rows, columns=ATOM_COLUMNS)
-
-
-def _letter(position: int) -> str:
-    """A column's letters as Excel shows them (0 -> A, 26 -> AA)."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _check_columns(columns: list[str], row: int) -> list[str]:

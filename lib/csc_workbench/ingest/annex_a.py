@@ -35,7 +35,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import string
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from openpyxl.utils import get_column_letter
 
 from csc_workbench.config.errors import InputError
 from csc_workbench.ingest.annex_a_spec import LISTS, Column, ListSpec, header_aliases, list_by_sheet, normalise_header
@@ -614,9 +614,9 @@ def _check_row_lengths(table: _Table, headers: list[str], header_row: int, body:
         raise AnnexAError(
             table.source.file,
             [
-                f"{table.where}: row {body.index[first]}, column {_letter(column)}: a value beyond the header "
-                f"(row {header_row} ends at column {_letter(width - 1)}); is there a {delimiter} inside a value "
-                "that is not in quotes?"
+                f"{table.where}: row {body.index[first]}, column {get_column_letter(1 + column)}: a value beyond "
+                f"the header (row {header_row} ends at column {get_column_letter(width)}); is there a {delimiter} "
+                "inside a value that is not in quotes?"
             ],
         )
 
@@ -683,14 +683,15 @@ def _match_columns(
         elif header:
             unknown.append(header)
         elif body[position].ne("").any():
-            unknown.append(f"(no header, column {_letter(position)})")
+            unknown.append(f"(no header, column {get_column_letter(1 + position)})")
     problems: list[str] = []
     chosen: dict[str, int] = {}
     for key, found in positions.items():
         keep = found[0]
         values = {p: _as_text(body[p]).str.strip() for p in found} if len(found) > 1 else {}
         for other in found[1:]:
-            where = f"'{headers[keep]}' (column {_letter(keep)}) and '{headers[other]}' (column {_letter(other)})"
+            first, second = get_column_letter(1 + keep), get_column_letter(1 + other)
+            where = f"'{headers[keep]}' (column {first}) and '{headers[other]}' (column {second})"
             same = f"{where} are both the column '{spec.column(key).header}'"
             if values[keep].equals(values[other]):
                 notes.append(f"{label}: {same}, with identical values; kept the first")
@@ -718,16 +719,6 @@ def _match_columns(
     if unknown:
         notes.append(f"{label}: ignored unknown column(s) {_names(unknown)}")
     return chosen, {key: headers[p] for key, p in chosen.items()}
-
-
-def _letter(position: int) -> str:
-    """Spreadsheet column letters for a 0-based position: 0 -> A, 27 -> AB."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = string.ascii_uppercase[rest] + letters
-    return letters
 
 
 # --- typing and checking -----------------------------------------------------------------------------------------
