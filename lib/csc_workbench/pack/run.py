@@ -68,8 +68,7 @@ ONCE = {
     "guidance": "Guidance notes",
     "accessibility": "Accessibility statement",
 }
-#: The regional section of a council's pack, when it is built as one of a region's councils: never
-#: kept from an earlier pack (the region's other councils' figures are not among its inputs).
+#: The regional section of a council's pack, when it is built as one of a region's councils.
 REGIONAL = "regional"
 #: The pages printed on A4 landscape (their tables are wide); the rest print portrait.
 LANDSCAPE = (SCORECARD, DASHBOARD, "revisions")
@@ -92,6 +91,12 @@ class Page:
     title: str
     parameters: dict
     area: str | None = None  # the catalogue area of an area page
+    images: bool = True  # its charts as PNG too, for the org units asked for (``--images``)
+    reusable: bool = True  # kept from the month's last pack when its inputs are unchanged
+
+    def imaged(self, org_units: set[str]) -> bool:
+        """Whether the page's charts are written as PNG images, ``org_units`` being those asked for."""
+        return self.images and self.org_unit in org_units
 
 
 @dataclass
@@ -201,7 +206,11 @@ def plan_pages(
     if region is not None:
         folder, council = region
         parameters = common | {"org_unit": authority, "region_folder": str(folder), "council": council}
-        pages.append(Page(REGIONAL, authority, REGIONAL, "Regional comparison", parameters))
+        # its charts (up to three per indicator) are for reading on screen, not for slides; never kept:
+        # the other councils' figures are not among its inputs
+        pages.append(
+            Page(REGIONAL, authority, REGIONAL, "Regional comparison", parameters, images=False, reusable=False)
+        )
     return pages
 
 
@@ -583,14 +592,12 @@ def build_pack(
             for page in pages:
                 notebook, parameters = notebooks_dir / f"{page.notebook}.ipynb", page.parameters
                 shown = commentary_shown(commentary, *page_commentary(page, params, cards))
-                inputs[page.output] = page_inputs(
-                    notebook, parameters | {"images": page.org_unit in drawn}, shared, shown
-                )
+                inputs[page.output] = page_inputs(notebook, parameters | {"images": page.imaged(drawn)}, shared, shown)
             last = read_record(final)
             previous = {} if rebuild else keepable(last, final)
             to_keep = {
                 p.output for p in pages
-                if p.output in previous and previous[p.output].inputs == inputs[p.output] and p.notebook != REGIONAL
+                if p.reusable and p.output in previous and previous[p.output].inputs == inputs[p.output]
             }  # fmt: skip
             log.info(
                 f"cscw run {month} started: {len(pages)} pages for {', '.join(units)}; params {params_folder}; "
@@ -749,9 +756,9 @@ class PageRunner:
             finishing = {}
             for future in as_completed(running):
                 i = running[future]
-                # chart images for slides: of the org units asked for, not of the regional section's many charts
-                images = pages[i].org_unit in drawn and pages[i].notebook != REGIONAL
-                task = self.finisher.submit(finish_page, future.result(), self.build, self.header, images, drawings)
+                task = self.finisher.submit(
+                    finish_page, future.result(), self.build, self.header, pages[i].imaged(drawn), drawings
+                )
                 task.add_done_callback(tick)
                 finishing[task] = i
             for future in as_completed(finishing):

@@ -985,15 +985,7 @@ def neighbour_bar_chart(
     axis = _value_axis([*drawn["value"], *bench.values()], percent=_is_percent(unit), bar=True)
     x_scale = alt.Scale(domain=[axis.low, axis.high], nice=False)
     x_axis = alt.Axis(values=axis.ticks)
-    bold = f"datum.value == {json.dumps(authority)} ? 'bold' : 'normal'"
-    wrapped = _wrap_labels(order, NAME_WIDTH)
-    y = alt.Y(
-        "la_name:N",
-        sort=order,
-        title="Local authority",
-        scale=alt.Scale(domain=order),
-        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=0, **({"labelExpr": wrapped} if wrapped else {})),
-    )
+    y = _names_axis("la_name", "Local authority", order, authority)
     tooltip = [
         alt.Tooltip("la_name:N", title="Local authority"),
         alt.Tooltip("value:Q", title=axis_title, format=_value_format(unit)),
@@ -1045,15 +1037,33 @@ def neighbour_bar_chart(
     if not absent.empty:
         subtitle.append("Not available: " + "; ".join(_with_reason(r.la_name, r.reason) for r in absent.itertuples()))
     description = _describe_neighbours(title, drawn, absent, authority, unit, bench, polarity)
-    lines = max((len(textwrap.wrap(name, NAME_WIDTH)) for name in order), default=1)
     chart = alt.layer(*layers).properties(
         title=_title(title, subtitle),
         description=description,
         width=width,
-        height=max(max(bar_height, 12 * lines + 6) * max(len(drawn), 1), 60),
+        height=_rows_height(order, bar_height),
         autosize=_FIT_WIDTH,
     )
     return chart.resolve_scale(color="independent", strokeDash="independent")
+
+
+def _names_axis(field: str, title: str, order: list[str], bold: str | None) -> alt.Y:
+    """The names down a ranked chart, in ``order``, long ones wrapped, ``bold`` (the reader's own) in bold."""
+    weight = f"datum.value == {json.dumps(bold)} ? 'bold' : 'normal'"
+    wrapped = _wrap_labels(order, NAME_WIDTH)
+    return alt.Y(
+        f"{field}:N",
+        sort=order,
+        title=title,
+        scale=alt.Scale(domain=order),
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(weight), labelLimit=0, **({"labelExpr": wrapped} if wrapped else {})),
+    )
+
+
+def _rows_height(order: list[str], row_height: int) -> int:
+    """A ranked chart's height: a row per name, tall enough for its wrapped lines (60 px at least)."""
+    lines = max((len(textwrap.wrap(name, NAME_WIDTH)) for name in order), default=1)
+    return max(max(row_height, 12 * lines + 6) * max(len(order), 1), 60)
 
 
 def _with_reason(name: str, reason: str | None) -> str:
@@ -1865,15 +1875,7 @@ def ranking_chart(
     drawn["align"] = np.where(drawn["value"] > axis.low + (axis.high - axis.low) * 2 / 3, "right", "left")
     x_scale = alt.Scale(domain=[axis.low, axis.high], nice=False)
     x = alt.X("value:Q", title=axis_title, scale=x_scale, axis=alt.Axis(values=axis.ticks))
-    bold = f"datum.value == {json.dumps(own)} ? 'bold' : 'normal'"
-    wrapped = _wrap_labels(order, NAME_WIDTH)
-    y = alt.Y(
-        "council:N",
-        sort=order,
-        title="Council",
-        scale=alt.Scale(domain=order),
-        axis=alt.Axis(labelFontWeight=alt.ExprRef(bold), labelLimit=0, **({"labelExpr": wrapped} if wrapped else {})),
-    )
+    y = _names_axis("council", "Council", order, own)
     layers: list[alt.Chart] = []
     if middle is not None:
         row = {
@@ -1962,12 +1964,11 @@ def ranking_chart(
     if not absent.empty:
         subtitle.append("Not ranked: " + "; ".join(_with_reason(r.council, r.reason) for r in absent.itertuples()))
     description = _describe_ranking(title, drawn, absent, own, unit, lines, middle)
-    wraps = max((len(textwrap.wrap(name, NAME_WIDTH)) for name in order), default=1)
     chart = alt.layer(*layers).properties(
         title=_title(title, subtitle),
         description=description,
         width=width,
-        height=max(max(bar_height, 12 * wraps + 6) * ranked, 60),
+        height=_rows_height(order, bar_height),
         autosize=_FIT_WIDTH,
     )
     return chart.resolve_scale(color="independent", strokeDash="independent")
